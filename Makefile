@@ -1,0 +1,67 @@
+# Boomerang: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boomerang
+LOCAL := .local
+STAMP := $(VENV)/.installed
+
+.PHONY: help install run test test-sqlite test-postgres lint format migrate demo clean
+
+help:
+	@echo "make run      install, migrate, load demo data (first run) and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test     lint and run the whole test suite on SQLite and PostgreSQL"
+	@echo "make install  create $(VENV) and install Boomerang with its development extras"
+	@echo "make format   apply ruff's formatting and safe fixes"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(LOCAL)/secret_key:
+	@mkdir -p $(LOCAL)
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install $(LOCAL)/secret_key
+	@export DEBUG=true SECRET_KEY="$$(cat $(LOCAL)/secret_key)"; \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py setup_site && \
+	exec $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+migrate: install $(LOCAL)/secret_key
+	DEBUG=true SECRET_KEY="$$(cat $(LOCAL)/secret_key)" $(BIN)/python manage.py migrate
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-sqlite: install
+	@echo "== tests on SQLite"
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(BIN)/python scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then \
+		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL is required in CI but is not reachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
+	else \
+		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipping the PostgreSQL run"; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,208 @@
+"""Generic API endpoints: server details, attachments, metadata and status codes."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as df
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common import model_types
+from common import services as common_services
+from common.models import Attachment
+from common.permissions import model_permission
+from common.serializers import AttachmentSerializer, MetadataSerializer
+
+
+class ApiRootView(APIView):
+    """``GET /api/``: anonymous server details the inventree client reads when it connects."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        return Response(
+            {
+                "server": "Boomerang",
+                "version": settings.BOOMERANG_VERSION,
+                "instance": settings.BOOMERANG_INSTANCE_NAME,
+                "apiVersion": settings.BOOMERANG_API_VERSION,
+                "docs": request.build_absolute_uri("/api/docs/"),
+            }
+        )
+
+
+class AttachmentFilter(df.FilterSet):
+    model_type = df.CharFilter(method="filter_model_type")
+    model_id = df.NumberFilter()
+    is_link = df.BooleanFilter(method="filter_is_link")
+
+    class Meta:
+        model = Attachment
+        fields = ["model_type", "model_id", "upload_user"]
+
+    def filter_model_type(self, queryset, name, value):
+        return queryset.filter(model_type=str(value).strip().lower())
+
+    def filter_is_link(self, queryset, name, value):
+        no_file = Q(attachment__isnull=True) | Q(attachment="")
+        return queryset.filter(no_file) if value else queryset.exclude(no_file)
+
+
+def _visible_attachment_types(user) -> list[str]:
+    return [
+        t.name
+        for t in model_types.attachment_types()
+        if user.is_superuser or user.has_perm(model_permission(t.model, "view"))
+    ]
+
+
+class AttachmentMixin:
+    serializer_class = AttachmentSerializer
+    # Writing an attachment changes the object it hangs on.
+    permission_actions = {"POST": "change", "PUT": "change", "PATCH": "change", "DELETE": "change"}
+
+    def get_queryset(self):
+        queryset = Attachment.objects.select_related("upload_user")
+        return queryset.filter(model_type__in=_visible_attachment_types(self.request.user))
+
+    def _requested_model_type(self):
+        if self.request.method in ("POST",):
+            return self.request.data.get("model_type")
+        return self.request.query_params.get("model_type")
+
+
+class AttachmentList(AttachmentMixin, generics.ListCreateAPIView):
+    filterset_class = AttachmentFilter
+    search_fields = ["comment", "link", "attachment"]
+    ordering_fields = ["upload_date", "file_size", "comment", "model_type", "model_id"]
+    ordering = ["-upload_date"]
+
+    def get_permission_model(self):
+        model_type = model_types.get(self._requested_model_type())
+        return model_type.model if model_type else None
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = common_services.attachment_create(
+            model_type=data["model_type"],
+            model_id=data["model_id"],
+            user=self.request.user,
+            file=data.get("attachment"),
+            link=data.get("link", ""),
+            comment=data.get("comment", ""),
+        )
+
+
+class AttachmentDetail(AttachmentMixin, generics.RetrieveUpdateDestroyAPIView):
+    def get_permission_model(self):
+        attachment = Attachment.objects.filter(pk=self.kwargs["pk"]).only("model_type").first()
+        model_type = model_types.get(attachment.model_type) if attachment else None
+        return model_type.model if model_type else None
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = common_services.attachment_update(
+            attachment=serializer.instance, comment=data.get("comment"), link=data.get("link")
+        )
+
+    def perform_destroy(self, instance):
+        common_services.attachment_delete(attachment=instance)
+
+
+class AttachmentDownload(APIView):
+    """Serve an attached file to users who may view the object it belongs to."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request, path: str):
+        attachment = Attachment.objects.filter(attachment=f"attachments/{path}").first()
+        if attachment is None or attachment.model_type not in _visible_attachment_types(
+            request.user
+        ):
+            raise Http404
+        try:
+            handle = attachment.attachment.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        return FileResponse(handle, as_attachment=False, filename=attachment.filename)
+
+
+class MetadataView(generics.GenericAPIView):
+    """``GET/PUT/PATCH`` an object's ``metadata`` dict: PATCH merges, PUT replaces.
+
+    Mounted as ``metadata/<model_type>/<pk>/`` and as ``<url><pk>/metadata/``.
+    """
+
+    serializer_class = MetadataSerializer
+    model = None  # fixed for the per-endpoint mount
+
+    def get_permission_model(self):
+        if self.model is not None:
+            return self.model
+        model_type = model_types.get(self.kwargs.get("model_type"))
+        if model_type is None or not model_type.metadata:
+            raise Http404
+        return model_type.model
+
+    def get_queryset(self):
+        return self.get_permission_model()._default_manager.all()
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response({"metadata": instance.metadata})
+
+    def _write(self, request, overwrite):
+        instance = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = common_services.metadata_set(
+            instance=instance, metadata=serializer.validated_data["metadata"], overwrite=overwrite
+        )
+        return Response({"metadata": updated.metadata})
+
+    def put(self, request, *args, **kwargs):
+        return self._write(request, overwrite=True)
+
+    def patch(self, request, *args, **kwargs):
+        return self._write(request, overwrite=False)
+
+
+class StatusView(APIView):
+    """``GET <url>status/``: the codes, names, labels and colours of a status class."""
+
+    status_class = None
+    read_requires_role = False
+
+    def get(self, request, *args, **kwargs):
+        cls = self.status_class
+        colours = getattr(cls, "colours", {})
+        values = {
+            member.name: {
+                "key": member.value,
+                "name": member.name,
+                "label": str(member.label),
+                "color": colours.get(member.value, "secondary"),
+            }
+            for member in cls
+        }
+        return Response({"class": cls.__name__, "values": values})
+
+
+class NotFoundView(APIView):
+    """Any API path Boomerang does not serve: a JSON 404, so unsupported features fail loudly."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    schema = None
+
+    def _not_found(self, request, *args, **kwargs):
+        return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+
+    get = post = put = patch = delete = options = _not_found

@@ -1,0 +1,73 @@
+"""Writes for the cross-cutting models: attachments and metadata."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+
+from common.models import Attachment
+
+
+@transaction.atomic
+def attachment_create(
+    *,
+    model_type: str,
+    model_id: int,
+    user: AbstractBaseUser | None,
+    file: UploadedFile | None = None,
+    link: str = "",
+    comment: str = "",
+) -> Attachment:
+    attachment = Attachment(
+        model_type=model_type,
+        model_id=model_id,
+        link=link or "",
+        comment=comment or "",
+        upload_user=user if user and user.is_authenticated else None,
+    )
+    if file:
+        attachment.file_size = file.size or 0
+        attachment.attachment.save(file.name, file, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_update(
+    *, attachment: Attachment, comment: str | None = None, link=None
+) -> Attachment:
+    if comment is not None:
+        attachment.comment = comment
+    if link is not None and attachment.is_link:
+        attachment.link = link
+    attachment.save(update_fields=["comment", "link"])
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment) -> None:
+    """Delete the row; the file goes once the transaction has committed."""
+    stored = attachment.attachment
+    storage, name = (stored.storage, stored.name) if stored else (None, None)
+    attachment.delete()
+    if storage is not None and name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def attachments_delete_for(*, model_type: str, model_ids: list[int]) -> None:
+    """Remove the attachments of deleted objects (called by the apps' delete services)."""
+    for attachment in Attachment.objects.filter(model_type=model_type, model_id__in=model_ids):
+        attachment_delete(attachment=attachment)
+
+
+@transaction.atomic
+def metadata_set(
+    *, instance: models.Model, metadata: dict[str, Any], overwrite: bool
+) -> models.Model:
+    """PATCH merges keys into the stored dict; PUT (``overwrite``) replaces it."""
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    current = locked.metadata if isinstance(locked.metadata, dict) else {}
+    locked.metadata = dict(metadata) if overwrite else {**current, **metadata}
+    # A queryset update: metadata never counts as an edit of a locked order.
+    type(instance).objects.filter(pk=instance.pk).update(metadata=locked.metadata)
+    return locked

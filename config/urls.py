@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common import api as common_api
+from config import views
+from stock.api_urls import part_urlpatterns, stock_urlpatterns
+
+api_urlpatterns = [
+    path("", common_api.ApiRootView.as_view(), name="api-root"),
+    path("user/", include("users.api_urls")),
+    path("company/", include("companies.api_urls")),
+    path("part/", include(part_urlpatterns)),
+    path("stock/", include(stock_urlpatterns)),
+    path("attachment/", common_api.AttachmentList.as_view(), name="api-attachment-list"),
+    path(
+        "attachment/<int:pk>/", common_api.AttachmentDetail.as_view(), name="api-attachment-detail"
+    ),
+    path(
+        "metadata/<str:model_type>/<int:pk>/",
+        common_api.MetadataView.as_view(),
+        name="api-metadata",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", common_api.NotFoundView.as_view(), name="api-not-found"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    path(
+        "media/attachments/<path:path>",
+        common_api.AttachmentDownload.as_view(),
+        name="attachment-download",
+    ),
+]

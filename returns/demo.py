@@ -1,0 +1,207 @@
+"""A small demo data set: customers, parts, a location tree, serialized stock and two roles.
+
+Loaded by ``manage.py setup_site`` on the first run of ``make run`` (or ``load_demo_data``).
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from companies import services as company_services
+from companies.models import Address, Company, Contact
+from stock import services as stock_services
+from stock.models import Part, StockLocation
+from users import services as user_services
+
+DEMO_MARKER = "demo-data"
+
+CUSTOMERS = [
+    {
+        "name": "Northwind Cycles",
+        "description": "Bicycle retailer, three shops",
+        "email": "service@northwind.example",
+        "phone": "+1 555 0100",
+        "currency": "USD",
+        "contacts": [
+            ("Ada Park", "ada@northwind.example", "Service manager"),
+            ("Tom Reyes", "tom@northwind.example", "Buyer"),
+        ],
+        "address": ("Head office", "12 Harbour Road", "98101", "Seattle", "WA", "USA"),
+    },
+    {
+        "name": "Alpenrad GmbH",
+        "description": "Distributor for Austria and Bavaria",
+        "email": "rma@alpenrad.example",
+        "phone": "+43 1 555 200",
+        "currency": "EUR",
+        "contacts": [("Jürgen Höfler", "j.hoefler@alpenrad.example", "Returns desk")],
+        "address": ("Lager", "Industriestraße 4", "6020", "Innsbruck", "Tirol", "Austria"),
+    },
+    {
+        "name": "Kestrel Outdoor Ltd",
+        "description": "Online retailer",
+        "email": "support@kestrel.example",
+        "phone": "+44 20 5550 300",
+        "currency": "GBP",
+        "contacts": [("Priya Shah", "priya@kestrel.example", "Customer care")],
+        "address": ("Warehouse", "Unit 7, Mill Lane", "LS1 4AP", "Leeds", "", "United Kingdom"),
+    },
+]
+SUPPLIERS = ["Shimano Parts Supply", "Volt Cells Inc."]
+PARTS = [
+    # name, IPN, description, trackable, salable, units
+    ("E-Bike Motor M400", "MOT-400", "250 W mid-drive motor", True, True, ""),
+    ("Battery Pack 500Wh", "BAT-500", "36 V lithium-ion battery pack", True, True, ""),
+    ("Display Unit D2", "DSP-002", "Handlebar display with USB-C", True, True, ""),
+    ("Brake Pads (pair)", "BRK-010", "Organic disc brake pads", False, True, "pcs"),
+    ("Chain Lube 100ml", "LUB-100", "Workshop consumable", False, False, "bottle"),
+]
+
+
+def demo_data_present() -> bool:
+    return Company.objects.filter(metadata__source=DEMO_MARKER).exists()
+
+
+def _location(
+    name: str,
+    parent: StockLocation | None = None,
+    *,
+    structural: bool = False,
+    description: str = "",
+):
+    return stock_services.location_save(
+        location=StockLocation(
+            name=name, parent=parent, structural=structural, description=description
+        )
+    )
+
+
+@transaction.atomic
+def load_demo_data(*, password: str) -> dict:
+    """Create the demo records; returns the demo users' names. Safe to call once per database."""
+    customers = []
+    for spec in CUSTOMERS:
+        company = Company.objects.create(
+            name=spec["name"],
+            description=spec["description"],
+            email=spec["email"],
+            phone=spec["phone"],
+            currency=spec["currency"],
+            is_customer=True,
+            is_supplier=False,
+            metadata={"source": DEMO_MARKER},
+        )
+        for name, email, role in spec["contacts"]:
+            Contact.objects.create(company=company, name=name, email=email, role=role)
+        title, line1, postal_code, city, province, country = spec["address"]
+        company_services.address_save(
+            address=Address(
+                company=company,
+                title=title,
+                line1=line1,
+                postal_code=postal_code,
+                postal_city=city,
+                province=province,
+                country=country,
+                primary=True,
+            )
+        )
+        customers.append(company)
+    for name in SUPPLIERS:
+        Company.objects.create(name=name, is_supplier=True, metadata={"source": DEMO_MARKER})
+
+    parts = {}
+    for name, ipn, description, trackable, salable, units in PARTS:
+        parts[ipn] = Part.objects.create(
+            name=name,
+            IPN=ipn,
+            description=description,
+            trackable=trackable,
+            salable=salable,
+            units=units,
+        )
+
+    warehouse = _location("Warehouse", structural=True, description="Main building")
+    stores = _location("Stores", warehouse, description="Saleable stock")
+    returns = _location(
+        "Returns", warehouse, structural=True, description="Goods coming back from customers"
+    )
+    _location("Quarantine", returns, description="Returned items awaiting inspection")
+    _location("Repair bench", returns, description="Items being repaired")
+    _location("Scrap", warehouse, description="Written-off items")
+
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    motors = stock_services.stock_item_create(
+        part=parts["MOT-400"],
+        quantity=Decimal(6),
+        serial_numbers="1001-1006",
+        location=stores,
+        user=admin,
+    )
+    batteries = stock_services.stock_item_create(
+        part=parts["BAT-500"],
+        quantity=Decimal(4),
+        serial_numbers="B-2001,B-2002,B-2003,B-2004",
+        location=stores,
+        user=admin,
+    )
+    displays = stock_services.stock_item_create(
+        part=parts["DSP-002"],
+        quantity=Decimal(3),
+        serial_numbers="D-301,D-302,D-303",
+        location=stores,
+        user=admin,
+    )
+    pads = stock_services.stock_item_create(
+        part=parts["BRK-010"], quantity=Decimal(40), location=stores, user=admin
+    )
+    stock_services.stock_item_create(
+        part=parts["LUB-100"], quantity=Decimal(12), location=stores, user=admin
+    )
+
+    stock_services.stock_items_assign(
+        items=motors[:3] + batteries[:1], customer=customers[0], user=admin, notes="Demo sale"
+    )
+    stock_services.stock_items_assign(
+        items=motors[3:5] + displays[:2], customer=customers[1], user=admin, notes="Demo sale"
+    )
+    stock_services.stock_items_assign(
+        items=batteries[1:3], customer=customers[2], user=admin, notes="Demo sale"
+    )
+    # Part of a bulk item sold: split it off, then assign the split.
+    sold_pads = stock_services.stock_item_split(item=pads[0], quantity=Decimal(10), user=admin)
+    stock_services.stock_items_assign(
+        items=[sold_pads], customer=customers[0], user=admin, notes="Demo sale"
+    )
+
+    clerks, _ = Group.objects.get_or_create(name="Returns clerks")
+    user_services.group_set_role(
+        group=clerks, role="return_order", view=True, add=True, change=True
+    )
+    user_services.group_set_role(group=clerks, role="stock", view=True, change=True)
+    user_services.group_set_role(group=clerks, role="stock_location", view=True)
+    user_services.group_set_role(group=clerks, role="part", view=True)
+    viewers, _ = Group.objects.get_or_create(name="Viewers")
+    for role in ("return_order", "stock", "stock_location", "part"):
+        user_services.group_set_role(group=viewers, role=role, view=True)
+
+    users = {}
+    for username, group, first, last in (
+        ("clerk", clerks, "Casey", "Clerk"),
+        ("viewer", viewers, "Vic", "Viewer"),
+    ):
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@boomerang.example",
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(group)
+        users[username] = user
+    return {"customers": customers, "parts": parts, "users": users}

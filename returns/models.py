@@ -1,0 +1,1 @@
+"""Return orders live here (see the return-order issue); the app is registered from the start."""

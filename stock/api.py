@@ -1,0 +1,251 @@
+from django.db import transaction
+from django.db.models import Q
+from django_filters import rest_framework as df
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from common.api import StatusView
+from stock import selectors, services
+from stock.models import IN_STOCK_FILTER, Part, StockItem, StockLocation
+from stock.serializers import (
+    LocationSerializer,
+    PartSerializer,
+    StockAssignSerializer,
+    StockItemSerializer,
+    StockTrackingSerializer,
+)
+from stock.statuses import StockStatus
+
+
+class PartFilter(df.FilterSet):
+    IPN = df.CharFilter(lookup_expr="iexact")
+    name = df.CharFilter(lookup_expr="iexact")
+    has_stock = df.BooleanFilter(method="filter_has_stock")
+
+    class Meta:
+        model = Part
+        fields = ["IPN", "name", "active", "trackable", "salable"]
+
+    def filter_has_stock(self, queryset, name, value):
+        return (
+            queryset.filter(stock_item_count__gt=0)
+            if value
+            else queryset.filter(stock_item_count=0)
+        )
+
+
+class PartMixin:
+    queryset = selectors.part_list()
+    serializer_class = PartSerializer
+
+
+class PartList(PartMixin, generics.ListCreateAPIView):
+    filterset_class = PartFilter
+    search_fields = ["name", "IPN", "description"]
+    ordering_fields = ["name", "IPN", "active", "trackable", "salable", "stock_item_count"]
+    ordering = ["name"]
+
+
+class PartDetail(PartMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+class LocationFilter(df.FilterSet):
+    parent = df.ModelChoiceFilter(
+        queryset=StockLocation.objects.all(), method="filter_parent", null_label="null"
+    )
+    cascade = df.BooleanFilter(method="noop")
+    top_level = df.BooleanFilter(method="filter_top_level")
+
+    class Meta:
+        model = StockLocation
+        fields = ["name", "structural"]
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_parent(self, queryset, name, value):
+        if value is None:
+            return queryset.filter(parent__isnull=True)
+        if str(self.data.get("cascade", "")).lower() in {"1", "true", "yes"}:
+            prefix = f"{value.pathstring}/"
+            return queryset.filter(pathstring__startswith=prefix)
+        return queryset.filter(parent=value)
+
+    def filter_top_level(self, queryset, name, value):
+        return queryset.filter(parent__isnull=value)
+
+
+class LocationMixin:
+    queryset = selectors.location_list()
+    serializer_class = LocationSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.location_save(
+            location=StockLocation(**serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            location = serializer.instance
+            for field, value in serializer.validated_data.items():
+                setattr(location, field, value)
+            serializer.instance = services.location_save(location=location)
+
+
+class LocationList(LocationMixin, generics.ListCreateAPIView):
+    filterset_class = LocationFilter
+    search_fields = ["name", "description", "pathstring"]
+    ordering_fields = ["name", "pathstring", "items", "structural"]
+    ordering = ["pathstring"]
+
+
+class LocationDetail(LocationMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+class StockFilter(df.FilterSet):
+    serial = df.CharFilter(lookup_expr="iexact")
+    serialized = df.BooleanFilter(method="filter_serialized")
+    in_stock = df.BooleanFilter(method="filter_in_stock")
+    customer = df.NumberFilter()
+    assigned = df.BooleanFilter(method="filter_assigned")
+    status = df.ChoiceFilter(choices=StockStatus.choices)
+    cascade = df.BooleanFilter(method="noop")
+    location = df.NumberFilter(method="filter_location")
+
+    class Meta:
+        model = StockItem
+        fields = ["part", "batch", "parent"]
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_serialized(self, queryset, name, value):
+        serialized = Q(serial__isnull=False) & ~Q(serial="")
+        return queryset.filter(serialized) if value else queryset.exclude(serialized)
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(IN_STOCK_FILTER) if value else queryset.exclude(IN_STOCK_FILTER)
+
+    def filter_assigned(self, queryset, name, value):
+        return queryset.filter(customer__isnull=not value)
+
+    def filter_location(self, queryset, name, value):
+        if str(self.data.get("cascade", "")).lower() in {"1", "true", "yes"}:
+            location = StockLocation.objects.filter(pk=value).first()
+            if location is None:
+                return queryset.none()
+            return queryset.filter(
+                Q(location=location) | Q(location__pathstring__startswith=f"{location.pathstring}/")
+            )
+        return queryset.filter(location_id=value)
+
+
+class StockMixin:
+    queryset = selectors.stock_item_list()
+    serializer_class = StockItemSerializer
+
+
+class StockList(StockMixin, generics.ListCreateAPIView):
+    """Stock items. ``POST`` with ``serial_numbers`` creates one item per serial and answers
+    with a list, as InvenTree does."""
+
+    filterset_class = StockFilter
+    search_fields = [
+        "serial",
+        "batch",
+        "part__name",
+        "part__IPN",
+        "part__description",
+        "location__name",
+        "notes",
+    ]
+    ordering_fields = [
+        "part__name",
+        "quantity",
+        "status",
+        "location__pathstring",
+        "updated",
+        "batch",
+    ]
+    ordering_field_aliases = {
+        "part": ["part__name"],
+        "IPN": ["part__IPN"],
+        "location": ["location__pathstring"],
+        "stock": ["quantity", "serial_int", "serial"],
+        "serial": ["serial_int", "serial"],
+    }
+    ordering = ["part__name", "serial_int", "serial"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        items = services.stock_item_create(
+            part=data["part"],
+            quantity=data.get("quantity", 1),
+            user=request.user,
+            location=data.get("location"),
+            serial_numbers=data.get("serial_numbers") or data.get("serial"),
+            batch=data.get("batch", ""),
+            status=data.get("status", StockStatus.OK),
+            notes=data.get("notes"),
+            link=data.get("link", ""),
+        )
+        items = list(
+            selectors.stock_item_list().filter(pk__in=[i.pk for i in items]).order_by("pk")
+        )
+        output = self.get_serializer(items, many=True)
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class StockDetail(StockMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+class StockAssign(generics.GenericAPIView):
+    """``POST /api/stock/assign/``: hand in-stock, salable items to a customer."""
+
+    queryset = StockItem.objects.all()
+    serializer_class = StockAssignSerializer
+    permission_actions = {"POST": "change"}
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        items = services.stock_items_assign(
+            items=[entry["item"] for entry in data["items"]],
+            customer=data["customer"],
+            user=request.user,
+            notes=data.get("notes", ""),
+        )
+        return Response(
+            {
+                "items": [{"item": item.pk} for item in items],
+                "customer": data["customer"].pk,
+                "notes": data.get("notes", ""),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TrackingMixin:
+    queryset = selectors.tracking_list()
+    serializer_class = StockTrackingSerializer
+
+
+class TrackingList(TrackingMixin, generics.ListAPIView):
+    filterset_fields = ["item", "user", "tracking_type"]
+    search_fields = ["notes"]
+    ordering_fields = ["date", "tracking_type"]
+    ordering = ["-date"]
+
+
+class TrackingDetail(TrackingMixin, generics.RetrieveAPIView):
+    pass
+
+
+class StockStatusView(StatusView):
+    status_class = StockStatus

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class StockConfig(AppConfig):
+    name = "stock"
+    verbose_name = "Stock"
+
+    def ready(self) -> None:
+        from common import model_types
+        from stock.models import Part, StockItem, StockLocation
+
+        model_types.register(Part)
+        model_types.register(StockLocation)
+        model_types.register(StockItem)

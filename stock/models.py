@@ -1,0 +1,231 @@
+"""Parts, the stock location tree, stock items and their tracking history."""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stock.statuses import AVAILABLE_CODES, StockHistoryCode, StockStatus
+
+PATH_SEPARATOR = "/"
+SERIAL_INT_MAX = 0x7FFFFFFF
+
+
+def extract_int(text: str | None) -> int:
+    """Leading digits, else trailing digits, else 0; clipped to a 32-bit signed range."""
+    if not text:
+        return 0
+    match = re.match(r"^\s*(\d+)", text) or re.search(r"(\d+)\s*$", text)
+    if not match:
+        return 0
+    return min(int(match.group(1)), SERIAL_INT_MAX)
+
+
+class Part(models.Model):
+    name = models.CharField(_("name"), max_length=100, help_text=_("Part name"))
+    IPN = models.CharField(
+        _("IPN"), max_length=100, blank=True, default="", help_text=_("Internal Part Number")
+    )
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    active = models.BooleanField(_("active"), default=True, help_text=_("Is this part active?"))
+    trackable = models.BooleanField(
+        _("trackable"), default=False, help_text=_("Does this part have tracking for unique items?")
+    )
+    salable = models.BooleanField(
+        _("salable"), default=False, help_text=_("Can this part be sold to customers?")
+    )
+    units = models.CharField(_("units"), max_length=20, blank=True, help_text=_("Units of measure"))
+    notes = models.TextField(_("notes"), max_length=50000, blank=True, null=True)
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/part/"
+
+    class Meta:
+        verbose_name = _("part")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["IPN"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.IPN} | {self.name}" if self.IPN else self.name
+
+
+class StockLocation(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    pathstring = models.CharField(
+        _("path"), max_length=500, blank=True, editable=False, db_index=True
+    )
+    structural = models.BooleanField(
+        _("structural"),
+        default=False,
+        help_text=_(
+            "Stock items may not be directly located into a structural location, "
+            "but may be located into its child locations."
+        ),
+    )
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/stock/location/"
+
+    class Meta:
+        verbose_name = _("stock location")
+        ordering = ["pathstring", "pk"]
+
+    def __str__(self) -> str:
+        return self.pathstring or self.name
+
+    @property
+    def level(self) -> int:
+        return self.pathstring.count(PATH_SEPARATOR)
+
+    def build_path(self) -> str:
+        parent_path = self.parent.pathstring if self.parent_id else ""
+        return f"{parent_path}{PATH_SEPARATOR}{self.name}" if parent_path else self.name
+
+    def clean(self):
+        if PATH_SEPARATOR in (self.name or ""):
+            raise ValidationError({"name": _("A location name cannot contain '/'.")})
+        ancestor = self.parent
+        while ancestor is not None and self.pk is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A location cannot be placed inside itself.")})
+            ancestor = ancestor.parent
+
+
+class StockItemQuerySet(models.QuerySet):
+    def in_stock(self) -> "StockItemQuerySet":
+        return self.filter(IN_STOCK_FILTER)
+
+
+IN_STOCK_FILTER = Q(quantity__gt=0, customer__isnull=True, status__in=AVAILABLE_CODES)
+
+
+class StockItem(models.Model):
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="stock_items")
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=15,
+        decimal_places=5,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    serial = models.CharField(_("serial number"), max_length=100, blank=True, null=True)
+    serial_int = models.IntegerField(default=0, editable=False)
+    batch = models.CharField(_("batch code"), max_length=100, blank=True, default="")
+    location = models.ForeignKey(
+        StockLocation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stock_items",
+    )
+    status = models.PositiveIntegerField(
+        _("status"), choices=StockStatus.choices, default=StockStatus.OK
+    )
+    customer = models.ForeignKey(
+        "companies.Company",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_stock",
+        limit_choices_to={"is_customer": True},
+        help_text=_("Customer"),
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    notes = models.TextField(_("notes"), max_length=50000, blank=True, null=True)
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    metadata = models.JSONField(blank=True, null=True)
+
+    objects = StockItemQuerySet.as_manager()
+
+    api_list_url = "/api/stock/"
+
+    class Meta:
+        verbose_name = _("stock item")
+        ordering = ["part__name", "serial_int", "serial", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["part", "serial"],
+                condition=Q(serial__isnull=False) & ~Q(serial=""),
+                name="unique_serial_per_part",
+            ),
+            models.CheckConstraint(
+                condition=Q(serial__isnull=True) | Q(serial="") | Q(quantity__lte=1),
+                name="serialized_quantity_at_most_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=StockStatus.values), name="stockitem_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "part"]),
+            models.Index(fields=["part", "serial_int"]),
+        ]
+
+    def __str__(self) -> str:
+        if self.serialized:
+            return f"{self.part.full_name} # {self.serial}"
+        return f"{self.quantity.normalize():f} x {self.part.full_name}"
+
+    def save(self, *args, **kwargs):
+        self.serial = (self.serial or "").strip() or None
+        self.serial_int = extract_int(self.serial)
+        super().save(*args, **kwargs)
+
+    @property
+    def serialized(self) -> bool:
+        return bool(self.serial) and self.quantity == 1
+
+    @property
+    def in_stock(self) -> bool:
+        return self.quantity > 0 and self.customer_id is None and self.status in AVAILABLE_CODES
+
+    def clean(self):
+        errors = {}
+        if self.location_id and self.location.structural:
+            errors["location"] = _("Stock items cannot be located into structural stock locations!")
+        if self.serial and self.quantity != 1:
+            errors["quantity"] = _("Quantity must be 1 for item with a serial number")
+        if self.part_id and self.part.trackable and self.quantity != int(self.quantity):
+            errors["quantity"] = _("Quantity must be an integer for a trackable part")
+        if errors:
+            raise ValidationError(errors)
+
+
+class StockItemTracking(models.Model):
+    item = models.ForeignKey(StockItem, on_delete=models.CASCADE, related_name="tracking_info")
+    date = models.DateTimeField(default=timezone.now)
+    tracking_type = models.PositiveIntegerField(choices=StockHistoryCode.choices)
+    notes = models.CharField(max_length=512, blank=True, null=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deltas = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("stock item tracking")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["item", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.get_tracking_type_display()}"
+
+    @property
+    def label(self) -> str:
+        return self.get_tracking_type_display()

@@ -1,0 +1,28 @@
+"""Reads for parts, locations and stock: querysets loaded for what they are shown with."""
+
+from django.db.models import Count, QuerySet
+
+from stock.models import Part, StockItem, StockItemTracking, StockLocation
+
+
+def part_list() -> QuerySet[Part]:
+    return Part.objects.annotate(stock_item_count=Count("stock_items"))
+
+
+def location_list() -> QuerySet[StockLocation]:
+    return StockLocation.objects.select_related("parent").annotate(
+        items=Count("stock_items", distinct=True), sublocations=Count("children", distinct=True)
+    )
+
+
+def stock_item_list() -> QuerySet[StockItem]:
+    return StockItem.objects.select_related("part", "location", "customer")
+
+
+def tracking_list() -> QuerySet[StockItemTracking]:
+    return StockItemTracking.objects.select_related("user")
+
+
+def stock_assigned_to(customer_id: int) -> QuerySet[StockItem]:
+    """Stock currently held by a customer: what a return order line may pick from."""
+    return stock_item_list().filter(customer_id=customer_id)

@@ -1,0 +1,190 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from common.serializers import DetailToggleMixin
+from companies.models import Company
+from companies.serializers import CompanyBriefSerializer
+from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.statuses import StockStatus
+from users.serializers import UserBriefSerializer
+
+
+class PartBriefSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Part
+        fields = [
+            "pk",
+            "IPN",
+            "name",
+            "full_name",
+            "description",
+            "active",
+            "trackable",
+            "salable",
+            "units",
+        ]
+
+
+class PartSerializer(PartBriefSerializer):
+    stock_item_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta(PartBriefSerializer.Meta):
+        fields = [*PartBriefSerializer.Meta.fields, "stock_item_count", "notes"]
+
+
+class LocationBriefSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta:
+        model = StockLocation
+        fields = ["pk", "name", "pathstring", "structural"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    level = serializers.IntegerField(read_only=True)
+    items = serializers.IntegerField(read_only=True, default=0)
+    sublocations = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = StockLocation
+        fields = [
+            "pk",
+            "name",
+            "description",
+            "parent",
+            "pathstring",
+            "level",
+            "structural",
+            "items",
+            "sublocations",
+        ]
+        read_only_fields = ["pathstring"]
+
+
+class StockItemSerializer(DetailToggleMixin, serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    quantity = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=5,
+        min_value=Decimal(0),
+        coerce_to_string=False,
+        default=Decimal(1),
+    )
+    serial_numbers = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text=_("Serial numbers for new items, e.g. 1-5,7 or SN-1"),
+    )
+    status = serializers.ChoiceField(choices=StockStatus.choices, default=StockStatus.OK)
+    status_text = serializers.CharField(source="get_status_display", read_only=True)
+    in_stock = serializers.BooleanField(read_only=True)
+    part_detail = PartBriefSerializer(source="part", read_only=True)
+    location_detail = LocationBriefSerializer(source="location", read_only=True)
+    customer_detail = CompanyBriefSerializer(source="customer", read_only=True)
+
+    detail_defaults = {"part_detail": False, "location_detail": False, "customer_detail": False}
+
+    class Meta:
+        model = StockItem
+        fields = [
+            "pk",
+            "part",
+            "part_detail",
+            "quantity",
+            "serial",
+            "serial_numbers",
+            "batch",
+            "location",
+            "location_detail",
+            "status",
+            "status_text",
+            "customer",
+            "customer_detail",
+            "in_stock",
+            "parent",
+            "link",
+            "notes",
+            "updated",
+        ]
+        # Customer assignment goes through stock/assign/ (and comes back through returns).
+        read_only_fields = ["customer", "parent", "updated"]
+
+    def validate_location(self, value):
+        if value is not None and value.structural:
+            raise serializers.ValidationError(
+                _("Stock items cannot be located into structural stock locations!")
+            )
+        return value
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            attrs.pop("serial_numbers", None)
+            serial = attrs.get("serial", self.instance.serial)
+            part = attrs.get("part", self.instance.part)
+            quantity = attrs.get("quantity", self.instance.quantity)
+            if serial:
+                if quantity != 1:
+                    raise serializers.ValidationError(
+                        {"quantity": [_("Quantity must be 1 for item with a serial number")]}
+                    )
+                duplicate = (
+                    StockItem.objects.filter(part=part, serial=serial.strip())
+                    .exclude(pk=self.instance.pk)
+                    .exists()
+                )
+                if duplicate:
+                    raise serializers.ValidationError(
+                        {"serial": [_("Serial number already exists")]}
+                    )
+        return attrs
+
+
+class StockAssignItemSerializer(serializers.Serializer):
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=StockItem.objects.all(), label=_("Stock Item")
+    )
+
+
+class StockAssignSerializer(serializers.Serializer):
+    items = StockAssignItemSerializer(many=True)
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Company.objects.all(), label=_("Customer")
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_customer(self, value):
+        if not value.is_customer:
+            raise serializers.ValidationError(_("Selected company is not a customer"))
+        return value
+
+    def validate_items(self, value):
+        if not value:
+            raise serializers.ValidationError(_("A list of stock items must be provided"))
+        return value
+
+
+class StockTrackingSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    label = serializers.CharField(read_only=True)
+    user_detail = UserBriefSerializer(source="user", read_only=True)
+
+    class Meta:
+        model = StockItemTracking
+        fields = [
+            "pk",
+            "item",
+            "date",
+            "tracking_type",
+            "label",
+            "notes",
+            "deltas",
+            "user",
+            "user_detail",
+        ]

@@ -1,0 +1,240 @@
+"""Writes for parts, locations and stock items. Operations that move stock lock the rows."""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from companies.models import Company
+from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.statuses import StockHistoryCode, StockStatus
+
+MAX_SERIALS_PER_REQUEST = 1000
+
+
+def parse_serial_numbers(text: str, *, expected_quantity: Decimal | int | None = None) -> list[str]:
+    """Expand ``"1-5,7,SN-9"`` into serial numbers.
+
+    Groups are separated by commas (or whitespace). ``a-b`` with integers on both sides is an
+    inclusive range; anything else is a literal serial. Duplicates and a count that differs from
+    ``expected_quantity`` are errors.
+    """
+    serials: list[str] = []
+    for group in re.split(r"[,\s]+", (text or "").strip()):
+        if not group:
+            continue
+        match = re.fullmatch(r"(\d+)-(\d+)", group)
+        if match:
+            start, end = int(match.group(1)), int(match.group(2))
+            if end < start:
+                raise ValidationError(_("Invalid group range: %(group)s") % {"group": group})
+            if end - start + 1 > MAX_SERIALS_PER_REQUEST:
+                raise ValidationError(
+                    _("Too many serial numbers in range %(group)s") % {"group": group}
+                )
+            width = len(match.group(1)) if match.group(1).startswith("0") else 0
+            serials.extend(str(n).zfill(width) for n in range(start, end + 1))
+        else:
+            serials.append(group)
+    if not serials:
+        raise ValidationError(_("Empty serial number string"))
+    duplicates = sorted({s for s in serials if serials.count(s) > 1})
+    if duplicates:
+        raise ValidationError(
+            _("Duplicate serial numbers: %(serials)s") % {"serials": ", ".join(duplicates)}
+        )
+    if len(serials) > MAX_SERIALS_PER_REQUEST:
+        raise ValidationError(_("Too many serial numbers"))
+    if expected_quantity is not None and Decimal(len(serials)) != Decimal(expected_quantity):
+        raise ValidationError(
+            _("Number of unique serial numbers (%(count)s) must match quantity (%(quantity)s)")
+            % {"count": len(serials), "quantity": Decimal(expected_quantity).normalize()}
+        )
+    return serials
+
+
+@transaction.atomic
+def location_save(*, location: StockLocation) -> StockLocation:
+    """Save a location and rewrite the path of every location below it."""
+    location.full_clean(exclude=["pathstring"])
+    location.pathstring = location.build_path()
+    location.save()
+    pending = list(location.children.all())
+    while pending:
+        child = pending.pop()
+        child.parent = location if child.parent_id == location.pk else child.parent
+        new_path = child.build_path()
+        if new_path != child.pathstring:
+            child.pathstring = new_path
+            child.save(update_fields=["pathstring"])
+        pending.extend(child.children.all())
+    return location
+
+
+def stock_item_add_tracking(
+    *,
+    item: StockItem,
+    code: StockHistoryCode,
+    user=None,
+    notes: str = "",
+    deltas: dict | None = None,
+) -> StockItemTracking:
+    return StockItemTracking.objects.create(
+        item=item,
+        tracking_type=code,
+        user=user if user is not None and user.is_authenticated else None,
+        notes=notes or None,
+        deltas=deltas or {},
+    )
+
+
+@transaction.atomic
+def stock_item_create(
+    *,
+    part: Part,
+    quantity: Decimal,
+    user=None,
+    location: StockLocation | None = None,
+    serial_numbers: str | None = None,
+    batch: str = "",
+    status: int = StockStatus.OK,
+    notes: str | None = None,
+    link: str = "",
+) -> list[StockItem]:
+    """Create one item, or one item per serial number (each with quantity 1)."""
+    quantity = Decimal(quantity)
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("Quantity must be greater than zero")})
+    serials: list[str | None] = [None]
+    if serial_numbers and serial_numbers.strip():
+        try:
+            serials = parse_serial_numbers(serial_numbers, expected_quantity=quantity)
+        except ValidationError as exc:
+            raise ValidationError({"serial_numbers": exc.messages}) from exc
+        Part.objects.select_for_update().filter(pk=part.pk).first()
+        taken = set(
+            StockItem.objects.filter(part=part, serial__in=serials).values_list("serial", flat=True)
+        )
+        if taken:
+            raise ValidationError(
+                {
+                    "serial_numbers": [
+                        _("Serial numbers already exist: %(serials)s")
+                        % {"serials": ", ".join(sorted(taken))}
+                    ]
+                }
+            )
+    elif part.trackable and quantity != int(quantity):
+        raise ValidationError({"quantity": _("Quantity must be an integer for a trackable part")})
+
+    items = []
+    for serial in serials:
+        item = StockItem(
+            part=part,
+            quantity=Decimal(1) if serial else quantity,
+            serial=serial,
+            batch=batch or "",
+            location=location,
+            status=status,
+            notes=notes,
+            link=link or "",
+        )
+        item.full_clean(exclude=["serial_int"])
+        item.save()
+        deltas = {"status": item.status, "quantity": float(item.quantity)}
+        if location is not None:
+            deltas["location"] = location.pk
+        stock_item_add_tracking(item=item, code=StockHistoryCode.CREATED, user=user, deltas=deltas)
+        items.append(item)
+    return items
+
+
+@transaction.atomic
+def stock_items_assign(
+    *, items: list[StockItem], customer: Company, user=None, notes: str = ""
+) -> list[StockItem]:
+    """Assign in-stock, salable items to a customer. All or nothing; rows locked by pk."""
+    if not customer.is_customer:
+        raise ValidationError({"customer": [_("Selected company is not a customer")]})
+    if not items:
+        raise ValidationError({"items": [_("A list of stock items must be provided")]})
+    pks = sorted({item.pk for item in items})
+    locked = {
+        item.pk: item
+        for item in StockItem.objects.select_for_update()
+        .select_related("part")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+    errors = []
+    for pk in pks:
+        item = locked.get(pk)
+        if item is None:
+            errors.append(_("Stock item %(pk)s does not exist") % {"pk": pk})
+        elif not item.part.salable:
+            errors.append(
+                _("Part %(part)s is not salable (item %(pk)s)") % {"part": item.part.name, "pk": pk}
+            )
+        elif item.customer_id is not None:
+            errors.append(_("Item %(pk)s is already assigned to a customer") % {"pk": pk})
+        elif not item.in_stock:
+            errors.append(_("Item %(pk)s is not available in stock") % {"pk": pk})
+    if errors:
+        raise ValidationError({"items": errors})
+    for pk in pks:
+        item = locked[pk]
+        item.customer = customer
+        item.save(update_fields=["customer", "updated"])
+        stock_item_add_tracking(
+            item=item,
+            code=StockHistoryCode.SENT_TO_CUSTOMER,
+            user=user,
+            notes=notes,
+            deltas={"customer": customer.pk, "customer_name": customer.name},
+        )
+    return [locked[pk] for pk in pks]
+
+
+def stock_item_split(
+    *, item: StockItem, quantity: Decimal, user=None, notes: str = ""
+) -> StockItem:
+    """Split ``quantity`` off a locked, non-serialized item into a new child item.
+
+    The caller holds the row lock on ``item`` and runs inside a transaction.
+    """
+    quantity = Decimal(quantity)
+    if item.serialized:
+        raise ValidationError({"quantity": [_("A serialized item cannot be split")]})
+    if quantity <= 0 or quantity >= item.quantity:
+        raise ValidationError(
+            {"quantity": [_("Split quantity must be between zero and the item quantity")]}
+        )
+    child = StockItem.objects.get(pk=item.pk)
+    child.pk = None
+    child.id = None
+    child.parent = item
+    child.quantity = quantity
+    child.save()
+    item.quantity -= quantity
+    item.save(update_fields=["quantity", "updated"])
+    stock_item_add_tracking(
+        item=child,
+        code=StockHistoryCode.SPLIT_FROM_PARENT,
+        user=user,
+        notes=notes,
+        deltas={"stockitem": item.pk, "quantity": float(quantity)},
+    )
+    stock_item_add_tracking(
+        item=item,
+        code=StockHistoryCode.SPLIT_CHILD_ITEM,
+        user=user,
+        notes=notes,
+        deltas={
+            "removed": float(quantity),
+            "quantity": float(item.quantity),
+            "stockitem": child.pk,
+        },
+    )
+    return child

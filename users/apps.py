@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "users"
+    verbose_name = "Users and permissions"
+
+    def ready(self) -> None:
+        from users import signals  # noqa: F401

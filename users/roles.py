@@ -1,0 +1,35 @@
+"""Roles: named bundles of Django model permissions that a group is granted.
+
+A role lists model labels; granting a group ``view`` on a role grants ``view_<model>`` on
+each of them. Models are named by label so this module imports no other app.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ROLES: dict[str, dict] = {
+    "admin": {
+        "label": _("Admin"),
+        "models": ["auth.user", "auth.group", "users.owner", "users.ruleset", "users.apitoken"],
+    },
+    "part": {"label": _("Parts"), "models": ["stock.part"]},
+    "stock_location": {"label": _("Stock locations"), "models": ["stock.stocklocation"]},
+    "stock": {
+        "label": _("Stock items"),
+        "models": ["stock.stockitem", "stock.stockitemtracking"],
+    },
+    "return_order": {
+        "label": _("Return orders"),
+        "models": [
+            "companies.company",
+            "companies.contact",
+            "companies.address",
+            "returns.returnorder",
+            "returns.returnorderlineitem",
+            "returns.returnorderextraline",
+            "returns.projectcode",
+        ],
+    },
+}
+
+ROLE_CHOICES = [(name, spec["label"]) for name, spec in ROLES.items()]
+ACTIONS = ("view", "add", "change", "delete")

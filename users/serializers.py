@@ -1,0 +1,131 @@
+from django.contrib.auth.models import Group, User
+from rest_framework import serializers
+
+from users.models import ApiToken, Owner
+from users.roles import ACTIONS, ROLES
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["pk", "username", "first_name", "last_name", "email"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    password = serializers.CharField(
+        write_only=True, required=False, style={"input_type": "password"}
+    )
+    groups = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Group.objects.all(), required=False
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "pk",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "password",
+            "last_login",
+            "date_joined",
+        ]
+        read_only_fields = ["is_superuser", "last_login", "date_joined"]
+
+    def create(self, validated_data):
+        password = validated_data.pop("password", None)
+        groups = validated_data.pop("groups", [])
+        user = User(**validated_data)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        user.groups.set(groups)
+        return user
+
+    def update(self, instance, validated_data):
+        password = validated_data.pop("password", None)
+        if password:
+            instance.set_password(password)
+        return super().update(instance, validated_data)
+
+
+def user_roles(user) -> dict[str, list[str]]:
+    """``{"return_order": ["view", "add"], ...}``: what the user may do, per role."""
+    result = {}
+    for role, spec in ROLES.items():
+        allowed = []
+        for action in ACTIONS:
+            perms = [
+                f"{label.split('.')[0]}.{action}_{label.split('.')[1]}" for label in spec["models"]
+            ]
+            if user.is_superuser or any(user.has_perm(p) for p in perms):
+                allowed.append(action)
+        result[role] = allowed
+    return result
+
+
+class MeSerializer(UserBriefSerializer):
+    roles = serializers.SerializerMethodField()
+    groups = serializers.SerializerMethodField()
+
+    class Meta(UserBriefSerializer.Meta):
+        fields = [
+            *UserBriefSerializer.Meta.fields,
+            "is_staff",
+            "is_superuser",
+            "is_active",
+            "groups",
+            "roles",
+        ]
+
+    def get_roles(self, obj):
+        return user_roles(obj)
+
+    def get_groups(self, obj):
+        return [{"pk": g.pk, "name": g.name} for g in obj.groups.all()]
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Group
+        fields = ["pk", "name", "roles"]
+
+    def get_roles(self, obj):
+        return {rs.name: rs.actions() for rs in obj.rule_sets.all()}
+
+
+class OwnerSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    owner_model = serializers.CharField(source="owner_type.model", read_only=True)
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Owner
+        fields = ["pk", "owner_id", "owner_model", "name", "label"]
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, default="inventree-python-client")
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["pk", "name", "prefix", "created", "expiry", "revoked", "last_seen", "active"]
+        read_only_fields = fields
