@@ -10,11 +10,11 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common import model_types
+from common import model_types, site_settings
 from common import services as common_services
-from common.models import Attachment
-from common.permissions import model_permission
-from common.serializers import AttachmentSerializer, MetadataSerializer
+from common.models import Attachment, SiteSetting
+from common.permissions import IsStaffForWrites, model_permission
+from common.serializers import AttachmentSerializer, MetadataSerializer, SiteSettingSerializer
 
 
 class ApiRootView(APIView):
@@ -206,3 +206,67 @@ class NotFoundView(APIView):
         return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
 
     get = post = put = patch = delete = options = _not_found
+
+
+def _setting_payload(definition, row: SiteSetting) -> dict:
+    return {
+        "pk": row.pk,
+        "key": definition.key,
+        "value": definition.serialize(site_settings.get_value(definition.key)),
+        "name": str(definition.name),
+        "description": str(definition.description),
+        "type": definition.type,
+        "default": definition.serialize(definition.default),
+        "api_url": f"/api/settings/global/{definition.key}/",
+    }
+
+
+def _setting_row(definition) -> SiteSetting:
+    row, _created = SiteSetting.objects.get_or_create(
+        key=definition.key, defaults={"value": definition.serialize(definition.default)}
+    )
+    return row
+
+
+class SiteSettingList(generics.GenericAPIView):
+    """``GET /api/settings/global/``: every site-wide setting."""
+
+    serializer_class = SiteSettingSerializer
+    permission_classes = [IsStaffForWrites]
+    read_requires_role = False
+    pagination_class = None
+
+    def get(self, request):
+        rows = {row.key: row for row in SiteSetting.objects.all()}
+        payload = []
+        for definition in site_settings.definitions():
+            row = rows.get(definition.key) or _setting_row(definition)
+            payload.append(_setting_payload(definition, row))
+        return Response(payload)
+
+
+class SiteSettingDetail(generics.GenericAPIView):
+    """``GET/PUT/PATCH /api/settings/global/<KEY>/``: anyone logged in reads, staff write."""
+
+    serializer_class = SiteSettingSerializer
+    permission_classes = [IsStaffForWrites]
+    read_requires_role = False
+
+    def _definition(self):
+        definition = site_settings.definition(self.kwargs["key"])
+        if definition is None:
+            raise Http404
+        return definition
+
+    def get(self, request, key):
+        definition = self._definition()
+        return Response(_setting_payload(definition, _setting_row(definition)))
+
+    def put(self, request, key):
+        definition = self._definition()
+        if "value" not in request.data:
+            return Response({"value": [_("This field is required.")]}, status=400)
+        site_settings.set_value(definition.key, request.data["value"], user=request.user)
+        return Response(_setting_payload(definition, _setting_row(definition)))
+
+    patch = put

@@ -50,3 +50,20 @@ class Attachment(models.Model):
     @property
     def is_link(self) -> bool:
         return not self.attachment
+
+
+class SiteSetting(models.Model):
+    """A site-wide setting's stored value; definitions live in ``common.site_settings``."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.CharField(max_length=2000, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

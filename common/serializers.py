@@ -122,3 +122,17 @@ class AttachmentSerializer(serializers.ModelSerializer):
                 {"link": [_("Give either a file or a link, not both.")]}
             )
         return attrs
+
+
+class SiteSettingSerializer(serializers.Serializer):
+    """A global setting, InvenTree style: ``value`` is text ("True"/"False" for booleans)."""
+
+    pk = serializers.IntegerField(read_only=True)
+    key = serializers.CharField(read_only=True)
+    value = serializers.JSONField()
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    typ = serializers.CharField(read_only=True, source="type")
+    default = serializers.JSONField(read_only=True)
+    api_url = serializers.CharField(read_only=True)

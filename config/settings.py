@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "djmoney",
+    "djmoney.contrib.exchange",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "common",
@@ -103,8 +104,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Wait for a writer instead of failing at once with "database is locked", and take the
+    # write lock when a transaction begins so row-locking services serialise correctly.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -176,7 +180,9 @@ CURRENCIES = tuple(env_list("CURRENCIES", "USD,EUR,GBP,CAD,AUD,JPY,CHF,CNY,NZD,S
 if DEFAULT_CURRENCY not in CURRENCIES:
     CURRENCIES = (*CURRENCIES, DEFAULT_CURRENCY)
 DEFAULT_CURRENCY_CODE = DEFAULT_CURRENCY
-EXCHANGE_BACKEND = "djmoney.contrib.exchange.backends.FixerBackend"
+# Exchange rates are kept by hand (admin or `manage.py set_exchange_rate`), never fetched.
+EXCHANGE_BACKEND = "common.exchange.ManualRatesBackend"
+RATES_CACHE_TIMEOUT = 0
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

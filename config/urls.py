@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import api as common_api
 from config import views
+from returns.api_urls import project_code_urlpatterns
 from stock.api_urls import part_urlpatterns, stock_urlpatterns
 
 api_urlpatterns = [
@@ -21,6 +22,14 @@ api_urlpatterns = [
         "metadata/<str:model_type>/<int:pk>/",
         common_api.MetadataView.as_view(),
         name="api-metadata",
+    ),
+    path("order/", include("returns.api_urls")),
+    path("project-code/", include(project_code_urlpatterns)),
+    path("settings/global/", common_api.SiteSettingList.as_view(), name="api-global-setting-list"),
+    path(
+        "settings/global/<str:key>/",
+        common_api.SiteSettingDetail.as_view(),
+        name="api-global-setting-detail",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

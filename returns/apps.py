@@ -1,6 +1,48 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "Return orders"
+
+    def ready(self) -> None:
+        from common import model_types, site_settings
+        from common.reference import validate_pattern
+        from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+
+        model_types.register(ReturnOrder)
+        model_types.register(ReturnOrderLineItem)
+        model_types.register(ReturnOrderExtraLine)
+
+        for definition in (
+            site_settings.SettingDefinition(
+                key="RETURNORDER_ENABLED",
+                name=_("Enable Return Orders"),
+                description=_("Enable return order functionality in the user interface"),
+                default=False,
+                type="boolean",
+            ),
+            site_settings.SettingDefinition(
+                key="RETURNORDER_REFERENCE_PATTERN",
+                name=_("Return Order Reference Pattern"),
+                description=_("Required pattern for generating Return Order reference field"),
+                default="RMA-{ref:04d}",
+                validators=(validate_pattern,),
+            ),
+            site_settings.SettingDefinition(
+                key="RETURNORDER_REQUIRE_RESPONSIBLE",
+                name=_("Require Responsible Owner"),
+                description=_("A responsible owner must be assigned to each order"),
+                default=False,
+                type="boolean",
+            ),
+            site_settings.SettingDefinition(
+                key="RETURNORDER_EDIT_COMPLETED_ORDERS",
+                name=_("Edit Completed Return Orders"),
+                description=_("Allow editing of return orders after they have been completed"),
+                default=False,
+                type="boolean",
+            ),
+        ):
+            site_settings.register(definition)

@@ -1,1 +1,374 @@
-"""Return orders live here (see the return-order issue); the app is registered from the start."""
+"""Return orders (RMAs), their line items, extra lines and history."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, ReturnOrderStatus
+
+REFERENCE_PATTERN_SETTING = "RETURNORDER_REFERENCE_PATTERN"
+
+
+class ProjectCode(models.Model):
+    code = models.CharField(_("project code"), max_length=50, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    responsible = models.ForeignKey(
+        "users.Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/project-code/"
+
+    class Meta:
+        verbose_name = _("project code")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReturnOrderQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self):
+        return self.filter(overdue_filter())
+
+
+def overdue_filter(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(status__in=OPEN_STATUSES, target_date__isnull=False, target_date__lt=today)
+
+
+class ReturnOrder(models.Model):
+    reference = models.CharField(
+        _("reference"), max_length=64, unique=True, help_text=_("Return Order reference")
+    )
+    reference_int = models.BigIntegerField(default=0, editable=False, db_index=True)
+    customer = models.ForeignKey(
+        "companies.Company",
+        # Nullable like InvenTree's (imported data), but required by the API and the pages;
+        # a company with return orders cannot be deleted.
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="return_orders",
+        limit_choices_to={"is_customer": True},
+        help_text=_("Company from which items are being returned"),
+    )
+    description = models.CharField(
+        _("description"), max_length=250, blank=True, help_text=_("Order description (optional)")
+    )
+    customer_reference = models.CharField(
+        _("customer reference"),
+        max_length=64,
+        blank=True,
+        help_text=_("Customer order reference code"),
+    )
+    status = models.PositiveIntegerField(
+        _("status"),
+        choices=ReturnOrderStatus.choices,
+        default=ReturnOrderStatus.PENDING,
+        help_text=_("Return order status"),
+    )
+    responsible = models.ForeignKey(
+        "users.Owner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("User or group responsible for this order"),
+    )
+    contact = models.ForeignKey(
+        "companies.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Point of contact for this order"),
+    )
+    address = models.ForeignKey(
+        "companies.Address",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Company address for this order"),
+    )
+    link = models.URLField(
+        _("link"), max_length=2000, blank=True, help_text=_("Link to external page")
+    )
+    project_code = models.ForeignKey(
+        ProjectCode,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Select project code for this order"),
+    )
+    creation_date = models.DateField(_("creation date"), default=timezone.localdate)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("Scheduled start date for this order")
+    )
+    target_date = models.DateField(
+        _("target date"),
+        null=True,
+        blank=True,
+        help_text=_("Expected date for order delivery. Order will be overdue after this date."),
+    )
+    issue_date = models.DateField(
+        _("issue date"), null=True, blank=True, help_text=_("Date order was issued")
+    )
+    complete_date = models.DateField(
+        _("completion date"), null=True, blank=True, help_text=_("Date order was completed")
+    )
+    notes = models.TextField(_("notes"), max_length=50000, blank=True, null=True)
+    metadata = models.JSONField(blank=True, null=True)
+    order_currency = models.CharField(
+        _("order currency"),
+        max_length=3,
+        blank=True,
+        null=True,
+        help_text=_("Currency for this order (leave blank to use company default)"),
+    )
+    total_price = MoneyField(
+        _("total price"),
+        max_digits=19,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        default_currency=None,
+    )
+    total_price_note = models.CharField(
+        max_length=250, blank=True, help_text=_("Why the total price could not be calculated")
+    )
+    # Raised whenever the target date changes: the calendar feed's SEQUENCE.
+    target_date_sequence = models.PositiveIntegerField(default=0, editable=False)
+    overdue_notified = models.BooleanField(default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ReturnOrderQuerySet.as_manager()
+
+    api_list_url = "/api/order/ro/"
+
+    class Meta:
+        verbose_name = _("return order")
+        ordering = ["-reference_int", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReturnOrderStatus.values), name="returnorder_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(target_date__isnull=True)
+                | Q(start_date__lte=models.F("target_date")),
+                name="returnorder_start_before_target",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "target_date"]),
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["responsible", "status"]),
+            models.Index(fields=["creation_date"]),
+        ]
+
+    def __str__(self) -> str:
+        customer = self.customer.name if self.customer_id else _("no customer")
+        return f"{self.reference} - {customer}"
+
+    def get_absolute_url(self) -> str:
+        try:
+            return reverse("returns:detail", kwargs={"pk": self.pk})
+        except Exception:
+            return f"/returns/{self.pk}/"
+
+    @property
+    def currency(self) -> str:
+        if self.order_currency:
+            return self.order_currency
+        if self.customer_id:
+            return self.customer.currency_code
+        return settings.DEFAULT_CURRENCY
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.is_open
+            and self.target_date is not None
+            and self.target_date < timezone.localdate()
+        )
+
+
+class ReturnOrderLineItem(models.Model):
+    order = models.ForeignKey(
+        ReturnOrder, on_delete=models.CASCADE, related_name="lines", help_text=_("Return Order")
+    )
+    item = models.ForeignKey(
+        "stock.StockItem",
+        on_delete=models.PROTECT,
+        related_name="return_order_lines",
+        help_text=_("Select item to return from customer"),
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=15,
+        decimal_places=5,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Quantity to return"),
+    )
+    received_date = models.DateField(
+        _("received date"),
+        null=True,
+        blank=True,
+        help_text=_("The date this return item was received"),
+    )
+    outcome = models.PositiveIntegerField(
+        _("outcome"),
+        choices=ReturnOrderLineStatus.choices,
+        default=ReturnOrderLineStatus.PENDING,
+        help_text=_("Outcome for this line item"),
+    )
+    price = MoneyField(
+        _("price"),
+        max_digits=19,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        default_currency=None,
+        help_text=_("Cost associated with return or repair for this line item"),
+    )
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Line item reference")
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True, help_text=_("Line item notes"))
+    link = models.URLField(
+        _("link"), max_length=2000, blank=True, help_text=_("Link to external page")
+    )
+    target_date = models.DateField(
+        _("target date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Target date for this line item (leave blank to use the target date from the order)"
+        ),
+    )
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/order/ro-line/"
+
+    class Meta:
+        verbose_name = _("return order line item")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "item"], name="unique_returnorder_item"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReturnOrderLineStatus.values),
+                name="returnorderline_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="returnorderline_quantity_gt_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["order", "received_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference}: {self.item}"
+
+    @property
+    def received(self) -> bool:
+        return self.received_date is not None
+
+
+class ReturnOrderExtraLine(models.Model):
+    order = models.ForeignKey(
+        ReturnOrder,
+        on_delete=models.CASCADE,
+        related_name="extra_lines",
+        help_text=_("Return Order"),
+    )
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Line item reference")
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=250,
+        blank=True,
+        help_text=_("Line item description (optional)"),
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=15,
+        decimal_places=5,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Item quantity"),
+    )
+    price = MoneyField(
+        _("price"),
+        max_digits=19,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        default_currency=None,
+        help_text=_("Unit price"),
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True, help_text=_("Line item notes"))
+    link = models.URLField(
+        _("link"), max_length=2000, blank=True, help_text=_("Link to external page")
+    )
+    context = models.JSONField(
+        blank=True, null=True, help_text=_("Additional context for this line")
+    )
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/order/ro-extra-line/"
+
+    class Meta:
+        verbose_name = _("return order extra line")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference}: {self.reference or self.description}"
+
+
+class ReturnOrderHistory(models.Model):
+    """One row per status change and per receipt: who, when, from what to what."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        RECEIVED = "received", _("Items received")
+
+    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.PositiveIntegerField(choices=ReturnOrderStatus.choices, null=True)
+    to_status = models.PositiveIntegerField(choices=ReturnOrderStatus.choices, null=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    date = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("return order history")
+        verbose_name_plural = _("return order history")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["order", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.date:%Y-%m-%d %H:%M}"

@@ -1,0 +1,111 @@
+"""Site-wide settings: definitions registered by the apps, values stored in ``SiteSetting``.
+
+Values are stored as text; ``get_value`` returns them typed. Reading a setting costs one query.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+TRUE_VALUES = {"1", "true", "yes", "on", "y", "t"}
+FALSE_VALUES = {"0", "false", "no", "off", "n", "f", ""}
+
+
+@dataclass(frozen=True)
+class SettingDefinition:
+    key: str
+    name: str
+    description: str
+    default: Any
+    type: str = "string"  # "boolean" | "string" | "integer"
+    validators: tuple[Callable[[Any], None], ...] = field(default_factory=tuple)
+
+    def parse(self, raw: Any) -> Any:
+        if self.type == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in TRUE_VALUES:
+                return True
+            if text in FALSE_VALUES:
+                return False
+            raise ValidationError(_("Enter a valid boolean (true or false)."))
+        if self.type == "integer":
+            try:
+                return int(raw)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(_("Enter a whole number.")) from exc
+        return "" if raw is None else str(raw).strip()
+
+    def serialize(self, value: Any) -> str:
+        if self.type == "boolean":
+            return "True" if value else "False"
+        return str(value)
+
+
+_definitions: dict[str, SettingDefinition] = {}
+
+
+def register(definition: SettingDefinition) -> None:
+    _definitions[definition.key] = definition
+
+
+def definition(key: str) -> SettingDefinition | None:
+    return _definitions.get(str(key).upper())
+
+
+def definitions() -> list[SettingDefinition]:
+    return sorted(_definitions.values(), key=lambda d: d.key)
+
+
+def get_value(key: str) -> Any:
+    from common.models import SiteSetting
+
+    spec = _definitions[key]
+    stored = SiteSetting.objects.filter(key=key).values_list("value", flat=True).first()
+    if stored is None:
+        return spec.default
+    try:
+        return spec.parse(stored)
+    except ValidationError:
+        return spec.default
+
+
+def validate_value(key: str, raw: Any) -> Any:
+    spec = _definitions[key]
+    value = spec.parse(raw)
+    for validator in spec.validators:
+        validator(value)
+    return value
+
+
+@transaction.atomic
+def set_value(key: str, raw: Any, *, user=None) -> Any:
+    """Validate and store a setting; raises ``ValidationError`` with a ``value`` message."""
+    from common.models import SiteSetting
+
+    try:
+        value = validate_value(key, raw)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from exc
+    SiteSetting.objects.update_or_create(
+        key=key,
+        defaults={
+            "value": _definitions[key].serialize(value),
+            "updated_by": user if user is not None and user.is_authenticated else None,
+        },
+    )
+    return value
+
+
+def lock(key: str) -> None:
+    """Take a row lock on a setting's row (created if missing): a cheap named mutex."""
+    from common.models import SiteSetting
+
+    spec = _definitions[key]
+    SiteSetting.objects.get_or_create(key=key, defaults={"value": spec.serialize(spec.default)})
+    SiteSetting.objects.select_for_update().filter(key=key).first()

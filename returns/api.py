@@ -1,0 +1,444 @@
+"""Return-order REST endpoints, at InvenTree's paths. Views parse, call a service, render."""
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as df
+from djmoney.money import Money
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from common.api import StatusView
+from common.site_settings import TRUE_VALUES
+from companies.models import Company
+from returns import selectors, services
+from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
+from returns.serializers import (
+    CompleteSerializer,
+    HistorySerializer,
+    ProjectCodeSerializer,
+    ReceiveResultSerializer,
+    ReceiveSerializer,
+    ReturnOrderExtraLineSerializer,
+    ReturnOrderLineItemSerializer,
+    ReturnOrderSerializer,
+    TransitionSerializer,
+)
+from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, ReturnOrderStatus, Transition
+from stock.models import Part
+from stock.selectors import stock_item_list
+from stock.serializers import StockItemSerializer
+from users.models import Owner
+
+# -- orders --------------------------------------------------------------------------------
+
+
+class ReturnOrderFilter(df.FilterSet):
+    customer = df.ModelChoiceFilter(queryset=Company.objects.all())
+    status = df.TypedChoiceFilter(choices=ReturnOrderStatus.choices, coerce=int)
+    reference = df.CharFilter(lookup_expr="iexact")
+    outstanding = df.BooleanFilter(method="filter_outstanding")
+    overdue = df.BooleanFilter(method="filter_overdue")
+    assigned_to_me = df.BooleanFilter(method="filter_assigned_to_me")
+    assigned_to = df.ModelChoiceFilter(queryset=Owner.objects.all(), field_name="responsible")
+    project_code = df.ModelChoiceFilter(queryset=ProjectCode.objects.all())
+    has_project_code = df.BooleanFilter(
+        field_name="project_code", lookup_expr="isnull", exclude=True
+    )
+    created_before = df.DateFilter(field_name="creation_date", lookup_expr="lt")
+    created_after = df.DateFilter(field_name="creation_date", lookup_expr="gt")
+    has_start_date = df.BooleanFilter(field_name="start_date", lookup_expr="isnull", exclude=True)
+    start_date_before = df.DateFilter(field_name="start_date", lookup_expr="lt")
+    start_date_after = df.DateFilter(field_name="start_date", lookup_expr="gt")
+    has_target_date = df.BooleanFilter(field_name="target_date", lookup_expr="isnull", exclude=True)
+    target_date_before = df.DateFilter(field_name="target_date", lookup_expr="lt")
+    target_date_after = df.DateFilter(field_name="target_date", lookup_expr="gt")
+    completed_before = df.DateFilter(field_name="complete_date", lookup_expr="lt")
+    completed_after = df.DateFilter(field_name="complete_date", lookup_expr="gt")
+    min_date = df.DateFilter(method="filter_min_date")
+    max_date = df.DateFilter(method="filter_max_date")
+    part = df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
+    include_variants = df.BooleanFilter(method="filter_noop")
+
+    class Meta:
+        model = ReturnOrder
+        fields = ["created_by"]
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_outstanding(self, queryset, name, value):
+        open_q = Q(status__in=OPEN_STATUSES)
+        return queryset.filter(open_q) if value else queryset.exclude(open_q)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue=value)
+
+    def filter_assigned_to_me(self, queryset, name, value):
+        owners = Owner.objects.for_user(self.request.user)
+        mine = Q(responsible__in=owners)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def filter_min_date(self, queryset, name, value):
+        return queryset.filter(
+            Q(creation_date__gte=value, issue_date__isnull=True, start_date__isnull=True)
+            | Q(issue_date__gte=value, start_date__isnull=True)
+            | Q(start_date__gte=value)
+            | Q(target_date__gte=value)
+        )
+
+    def filter_max_date(self, queryset, name, value):
+        return queryset.filter(
+            Q(creation_date__lte=value, issue_date__isnull=True, start_date__isnull=True)
+            | Q(issue_date__lte=value, start_date__isnull=True)
+            | Q(start_date__lte=value)
+            | Q(target_date__lte=value)
+        )
+
+    def filter_part(self, queryset, name, value):
+        orders = ReturnOrderLineItem.objects.filter(item__part=value).values("order")
+        return queryset.filter(pk__in=orders)
+
+
+ORDER_WRITE_FIELDS = services.ORDER_FIELDS | {"reference", "customer"}
+
+
+def _order_data(validated: dict) -> dict:
+    return {k: v for k, v in validated.items() if k in ORDER_WRITE_FIELDS}
+
+
+class ReturnOrderMixin:
+    serializer_class = ReturnOrderSerializer
+
+    def get_queryset(self):
+        return selectors.return_order_list()
+
+    def render_order(self, pk, status_code=status.HTTP_200_OK):
+        order = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(order).data, status=status_code)
+
+
+class ReturnOrderList(ReturnOrderMixin, generics.ListCreateAPIView):
+    filterset_class = ReturnOrderFilter
+    hide_notes = True
+    search_fields = [
+        "customer__name",
+        "reference",
+        "description",
+        "customer_reference",
+        "project_code__code",
+    ]
+    ordering_fields = [
+        "creation_date",
+        "created_by",
+        "reference",
+        "customer__name",
+        "customer_reference",
+        "line_items",
+        "status",
+        "start_date",
+        "target_date",
+        "complete_date",
+        "project_code",
+        "updated_at",
+        "total_price",
+        "responsible",
+    ]
+    ordering_field_aliases = {
+        "reference": ["reference_int", "reference"],
+        "project_code": ["project_code__code"],
+        "customer": ["customer__name"],
+        "responsible": ["responsible__name"],
+    }
+    ordering = ["-reference"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        fields = _order_data(data)
+        order = services.return_order_create(
+            user=request.user,
+            customer=fields.pop("customer"),
+            reference=fields.pop("reference", None),
+            duplicate=data.get("duplicate"),
+            **fields,
+        )
+        return self.render_order(order.pk, status.HTTP_201_CREATED)
+
+
+class ReturnOrderDetail(ReturnOrderMixin, generics.RetrieveUpdateDestroyAPIView):
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        order = self.get_object()
+        serializer = self.get_serializer(order, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.return_order_update(
+            order=order, user=request.user, data=_order_data(serializer.validated_data)
+        )
+        return self.render_order(order.pk)
+
+    def perform_destroy(self, instance):
+        services.return_order_delete(order=instance, user=self.request.user)
+
+
+class ReturnOrderTransition(generics.GenericAPIView):
+    """``POST /api/order/ro/<pk>/<transition>/``: 201 with the order, or 400 saying why not."""
+
+    queryset = ReturnOrder.objects.all()
+    serializer_class = TransitionSerializer
+    # InvenTree requires the add permission for status changes.
+    permission_actions = {"POST": "add"}
+    transition: str = ""
+
+    @extend_schema(responses={201: ReturnOrderSerializer})
+    def post(self, request, pk):
+        order = get_object_or_404(ReturnOrder, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        options = dict(serializer.validated_data)
+        services.TRANSITION_SERVICES[self.transition](order=order, user=request.user, **options)
+        fresh = selectors.return_order_list().get(pk=order.pk)
+        context = self.get_serializer_context()
+        data = ReturnOrderSerializer(fresh, context=context).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ReturnOrderIssue(ReturnOrderTransition):
+    transition = Transition.ISSUE
+
+
+class ReturnOrderHold(ReturnOrderTransition):
+    transition = Transition.HOLD
+
+
+class ReturnOrderCancel(ReturnOrderTransition):
+    transition = Transition.CANCEL
+
+
+class ReturnOrderComplete(ReturnOrderTransition):
+    transition = Transition.COMPLETE
+    serializer_class = CompleteSerializer
+
+
+class ReturnOrderReceive(generics.GenericAPIView):
+    """``POST /api/order/ro/<pk>/receive/``: receive lines into a location, all or nothing."""
+
+    queryset = ReturnOrder.objects.all()
+    serializer_class = ReceiveSerializer
+    permission_actions = {"POST": "add"}
+    # Receiving moves stock, so the stock role's change permission is needed too.
+    extra_permissions = {"POST": ["stock.change_stockitem"]}
+
+    @extend_schema(responses={201: ReceiveResultSerializer})
+    def post(self, request, pk):
+        order = get_object_or_404(ReturnOrder, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        moved = services.return_order_receive(
+            order=order,
+            lines=[(entry["item"].pk, entry.get("status")) for entry in data["items"]],
+            location=data["location"],
+            user=request.user,
+            note=data.get("note", ""),
+        )
+        items = stock_item_list().filter(pk__in=[item.pk for item in moved]).order_by("pk")
+        return Response(
+            {
+                "items": [
+                    {"item": entry["item"].pk, "status": entry.get("status")}
+                    for entry in data["items"]
+                ],
+                "location": data["location"].pk,
+                "note": data.get("note", ""),
+                "stock_items": StockItemSerializer(
+                    items, many=True, context=self.get_serializer_context()
+                ).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReturnOrderHistoryList(generics.ListAPIView):
+    """``GET /api/order/ro/<pk>/history/``: status changes and receipts, newest first."""
+
+    serializer_class = HistorySerializer
+    permission_model = ReturnOrder
+
+    def get_queryset(self):
+        get_object_or_404(ReturnOrder, pk=self.kwargs["pk"])
+        return selectors.return_order_history(self.kwargs["pk"])
+
+
+class ReturnOrderStatusView(StatusView):
+    status_class = ReturnOrderStatus
+
+
+class ReturnOrderLineStatusView(StatusView):
+    status_class = ReturnOrderLineStatus
+
+
+def _wants(request, name: str) -> bool:
+    return request.query_params.get(name, "").strip().lower() in TRUE_VALUES
+
+
+# -- lines ---------------------------------------------------------------------------------
+
+
+def _with_money(data: dict, order: ReturnOrder, *, instance=None) -> dict:
+    """Fold ``price`` and ``price_currency`` into one Money value (or leave price untouched)."""
+    data = dict(data)
+    has_price = "price" in data
+    has_currency = "price_currency" in data
+    amount = data.pop("price", None)
+    currency = data.pop("price_currency", None)
+    if not has_price and not has_currency:
+        return data
+    if not has_price and instance is not None and instance.price is not None:
+        amount = instance.price.amount
+    if not has_currency and instance is not None and instance.price is not None:
+        currency = str(instance.price.currency)
+    data["price"] = (
+        Money(amount, (currency or order.currency).upper()) if amount is not None else None
+    )
+    return data
+
+
+class LineFilter(df.FilterSet):
+    received = df.BooleanFilter(field_name="received_date", lookup_expr="isnull", exclude=True)
+    has_pricing = df.BooleanFilter(field_name="price", lookup_expr="isnull", exclude=True)
+    order_status = df.TypedChoiceFilter(
+        field_name="order__status", choices=ReturnOrderStatus.choices, coerce=int
+    )
+    outcome = df.TypedChoiceFilter(choices=ReturnOrderLineStatus.choices, coerce=int)
+    customer = df.NumberFilter(field_name="order__customer")
+
+    class Meta:
+        model = ReturnOrderLineItem
+        fields = ["order", "item"]
+
+
+class LineMixin:
+    serializer_class = ReturnOrderLineItemSerializer
+
+    def get_queryset(self):
+        wants_order = _wants(self.request, "order_detail")
+        if wants_order or self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return selectors.return_order_line_list_with_orders()
+        return selectors.return_order_line_list()
+
+    def render_line(self, pk, status_code=status.HTTP_200_OK):
+        line = selectors.return_order_line_list_with_orders().get(pk=pk)
+        return Response(self.get_serializer(line).data, status=status_code)
+
+
+class ReturnOrderLineList(LineMixin, generics.ListCreateAPIView):
+    filterset_class = LineFilter
+    search_fields = ["item__serial", "item__part__name", "item__part__description", "reference"]
+    ordering_fields = ["reference", "target_date", "received_date", "outcome", "quantity"]
+    ordering_field_aliases = {
+        "part": ["item__part__name"],
+        "IPN": ["item__part__IPN"],
+        "stock": ["item__quantity", "item__serial_int", "item__serial"],
+        "order": ["order__reference_int"],
+    }
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        order = data.pop("order")
+        data = _with_money(data, order)
+        line = services.return_order_line_create(
+            order=order,
+            item=data.pop("item"),
+            quantity=data.pop("quantity", 1),
+            user=request.user,
+            **data,
+        )
+        return self.render_line(line.pk, status.HTTP_201_CREATED)
+
+
+class ReturnOrderLineDetail(LineMixin, generics.RetrieveUpdateDestroyAPIView):
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        line = self.get_object()
+        serializer = self.get_serializer(line, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = _with_money(serializer.validated_data, line.order, instance=line)
+        with transaction.atomic():
+            services.return_order_line_update(line=line, user=request.user, data=data)
+        return self.render_line(line.pk)
+
+    def perform_destroy(self, instance):
+        services.return_order_line_delete(line=instance, user=self.request.user)
+
+
+class ReturnOrderExtraLineMixin:
+    serializer_class = ReturnOrderExtraLineSerializer
+
+    def get_queryset(self):
+        wants_order = _wants(self.request, "order_detail")
+        queryset = selectors.return_order_extra_line_list()
+        if wants_order or self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            queryset = queryset.prefetch_related(
+                Prefetch("order", queryset=selectors.return_order_list())
+            )
+        return queryset
+
+    def render_extra(self, pk, status_code=status.HTTP_200_OK):
+        extra = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(extra).data, status=status_code)
+
+
+class ReturnOrderExtraLineList(ReturnOrderExtraLineMixin, generics.ListCreateAPIView):
+    filterset_fields = ["order"]
+    search_fields = ["quantity", "notes", "reference", "description"]
+    ordering_fields = ["quantity", "notes", "reference", "description"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        order = data.pop("order")
+        extra = services.return_order_extra_line_create(
+            order=order, user=request.user, **_with_money(data, order)
+        )
+        return self.render_extra(extra.pk, status.HTTP_201_CREATED)
+
+
+class ReturnOrderExtraLineDetail(ReturnOrderExtraLineMixin, generics.RetrieveUpdateDestroyAPIView):
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        extra = self.get_object()
+        serializer = self.get_serializer(extra, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = _with_money(serializer.validated_data, extra.order, instance=extra)
+        services.return_order_extra_line_update(extra=extra, user=request.user, data=data)
+        return self.render_extra(extra.pk)
+
+    def perform_destroy(self, instance):
+        services.return_order_extra_line_delete(extra=instance, user=self.request.user)
+
+
+# -- project codes -------------------------------------------------------------------------
+
+
+class ProjectCodeMixin:
+    serializer_class = ProjectCodeSerializer
+
+    def get_queryset(self):
+        return selectors.project_code_list()
+
+
+class ProjectCodeList(ProjectCodeMixin, generics.ListCreateAPIView):
+    filterset_fields = ["responsible"]
+    search_fields = ["code", "description"]
+    ordering_fields = ["code"]
+    ordering = ["code"]
+
+
+class ProjectCodeDetail(ProjectCodeMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass

@@ -1,0 +1,66 @@
+from django.urls import include, path
+
+from common.api import MetadataView
+from returns import api
+from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+
+order_urlpatterns = [
+    path("status/", api.ReturnOrderStatusView.as_view(), name="api-return-order-status-codes"),
+    path("<int:pk>/issue/", api.ReturnOrderIssue.as_view(), name="api-return-order-issue"),
+    path("<int:pk>/hold/", api.ReturnOrderHold.as_view(), name="api-ro-hold"),
+    path("<int:pk>/cancel/", api.ReturnOrderCancel.as_view(), name="api-return-order-cancel"),
+    path("<int:pk>/complete/", api.ReturnOrderComplete.as_view(), name="api-return-order-complete"),
+    path("<int:pk>/receive/", api.ReturnOrderReceive.as_view(), name="api-return-order-receive"),
+    path(
+        "<int:pk>/history/",
+        api.ReturnOrderHistoryList.as_view(),
+        name="api-return-order-history",
+    ),
+    path(
+        "<int:pk>/metadata/",
+        MetadataView.as_view(model=ReturnOrder),
+        name="api-return-order-metadata",
+    ),
+    path("<int:pk>/", api.ReturnOrderDetail.as_view(), name="api-return-order-detail"),
+    path("", api.ReturnOrderList.as_view(), name="api-return-order-list"),
+]
+
+line_urlpatterns = [
+    path(
+        "status/",
+        api.ReturnOrderLineStatusView.as_view(),
+        name="api-return-order-line-status-codes",
+    ),
+    path(
+        "<int:pk>/metadata/",
+        MetadataView.as_view(model=ReturnOrderLineItem),
+        name="api-return-order-line-metadata",
+    ),
+    path("<int:pk>/", api.ReturnOrderLineDetail.as_view(), name="api-return-order-line-detail"),
+    path("", api.ReturnOrderLineList.as_view(), name="api-return-order-line-list"),
+]
+
+extra_line_urlpatterns = [
+    path(
+        "<int:pk>/metadata/",
+        MetadataView.as_view(model=ReturnOrderExtraLine),
+        name="api-return-order-extra-line-metadata",
+    ),
+    path(
+        "<int:pk>/",
+        api.ReturnOrderExtraLineDetail.as_view(),
+        name="api-return-order-extra-line-detail",
+    ),
+    path("", api.ReturnOrderExtraLineList.as_view(), name="api-return-order-extra-line-list"),
+]
+
+urlpatterns = [
+    path("ro/", include(order_urlpatterns)),
+    path("ro-line/", include(line_urlpatterns)),
+    path("ro-extra-line/", include(extra_line_urlpatterns)),
+]
+
+project_code_urlpatterns = [
+    path("", api.ProjectCodeList.as_view(), name="api-project-code-list"),
+    path("<int:pk>/", api.ProjectCodeDetail.as_view(), name="api-project-code-detail"),
+]
