@@ -41,6 +41,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("returns/", include("returns.urls")),
+    path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
     path("api/", include(api_urlpatterns)),
     path(
         "media/attachments/<path:path>",

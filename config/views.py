@@ -1,10 +1,15 @@
-"""Site-level pages that span apps: the home page."""
+"""Site-level pages that span apps: home, and the read-only company and stock item pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
 
+from common import site_settings
 from companies.models import Company, Contact
+from returns.models import ReturnOrder, ReturnOrderLineItem
+from returns.selectors import return_order_list
 from stock.models import Part, StockItem, StockLocation
+from stock.selectors import stock_assigned_to, stock_item_list, tracking_list
 
 
 @login_required
@@ -39,3 +44,61 @@ def home(request):
         "/admin/stock/stockitem/?customer__isnull=False",
     )
     return render(request, "home.html", {"cards": cards})
+
+
+@login_required
+def company_detail(request, pk):
+    """A company with its contacts, addresses, the stock it holds and its return orders."""
+    if not request.user.has_perm("companies.view_company"):
+        raise PermissionDenied
+    company = get_object_or_404(Company, pk=pk)
+    can_view_stock = request.user.has_perm("stock.view_stockitem")
+    can_view_orders = request.user.has_perm("returns.view_returnorder")
+    return render(
+        request,
+        "company_detail.html",
+        {
+            "company": company,
+            "contacts": list(company.contacts.all()),
+            "addresses": list(company.addresses.all()),
+            "stock": list(stock_assigned_to(company.pk).order_by("part__name", "serial_int", "pk"))
+            if can_view_stock
+            else None,
+            "orders": list(
+                return_order_list().filter(customer=company).order_by("-reference_int", "-pk")
+            )
+            if can_view_orders
+            else None,
+            "returns_enabled": site_settings.get_value("RETURNORDER_ENABLED"),
+        },
+    )
+
+
+@login_required
+def stock_item_detail(request, pk):
+    """A stock item with its tracking history (including returns against orders)."""
+    if not request.user.has_perm("stock.view_stockitem"):
+        raise PermissionDenied
+    item = get_object_or_404(stock_item_list(), pk=pk)
+    tracking = list(tracking_list().filter(item=item))
+    order_pks = {entry.deltas.get("returnorder") for entry in tracking} - {None}
+    orders = {}
+    if order_pks and request.user.has_perm("returns.view_returnorder"):
+        orders = {o.pk: o for o in ReturnOrder.objects.filter(pk__in=order_pks)}
+    for entry in tracking:
+        entry.return_order = orders.get(entry.deltas.get("returnorder"))
+    lines = []
+    if request.user.has_perm("returns.view_returnorder"):
+        lines = list(
+            ReturnOrderLineItem.objects.filter(item=item).select_related("order").order_by("-pk")
+        )
+    return render(
+        request,
+        "stock_item_detail.html",
+        {
+            "item": item,
+            "tracking": tracking,
+            "lines": lines,
+            "returns_enabled": site_settings.get_value("RETURNORDER_ENABLED"),
+        },
+    )

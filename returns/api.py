@@ -1,7 +1,7 @@
 """Return-order REST endpoints, at InvenTree's paths. Views parse, call a service, render."""
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
 from djmoney.money import Money
@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from common.api import StatusView
 from common.site_settings import TRUE_VALUES
-from companies.models import Company
 from returns import selectors, services
-from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
+from returns.filters import ORDER_SEARCH_FIELDS, ReturnOrderFilter
+from returns.models import ReturnOrder, ReturnOrderLineItem
 from returns.serializers import (
     CompleteSerializer,
     HistorySerializer,
@@ -25,80 +25,11 @@ from returns.serializers import (
     ReturnOrderSerializer,
     TransitionSerializer,
 )
-from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, ReturnOrderStatus, Transition
-from stock.models import Part
+from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus, Transition
 from stock.selectors import stock_item_list
 from stock.serializers import StockItemSerializer
-from users.models import Owner
 
 # -- orders --------------------------------------------------------------------------------
-
-
-class ReturnOrderFilter(df.FilterSet):
-    customer = df.ModelChoiceFilter(queryset=Company.objects.all())
-    status = df.TypedChoiceFilter(choices=ReturnOrderStatus.choices, coerce=int)
-    reference = df.CharFilter(lookup_expr="iexact")
-    outstanding = df.BooleanFilter(method="filter_outstanding")
-    overdue = df.BooleanFilter(method="filter_overdue")
-    assigned_to_me = df.BooleanFilter(method="filter_assigned_to_me")
-    assigned_to = df.ModelChoiceFilter(queryset=Owner.objects.all(), field_name="responsible")
-    project_code = df.ModelChoiceFilter(queryset=ProjectCode.objects.all())
-    has_project_code = df.BooleanFilter(
-        field_name="project_code", lookup_expr="isnull", exclude=True
-    )
-    created_before = df.DateFilter(field_name="creation_date", lookup_expr="lt")
-    created_after = df.DateFilter(field_name="creation_date", lookup_expr="gt")
-    has_start_date = df.BooleanFilter(field_name="start_date", lookup_expr="isnull", exclude=True)
-    start_date_before = df.DateFilter(field_name="start_date", lookup_expr="lt")
-    start_date_after = df.DateFilter(field_name="start_date", lookup_expr="gt")
-    has_target_date = df.BooleanFilter(field_name="target_date", lookup_expr="isnull", exclude=True)
-    target_date_before = df.DateFilter(field_name="target_date", lookup_expr="lt")
-    target_date_after = df.DateFilter(field_name="target_date", lookup_expr="gt")
-    completed_before = df.DateFilter(field_name="complete_date", lookup_expr="lt")
-    completed_after = df.DateFilter(field_name="complete_date", lookup_expr="gt")
-    min_date = df.DateFilter(method="filter_min_date")
-    max_date = df.DateFilter(method="filter_max_date")
-    part = df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
-    include_variants = df.BooleanFilter(method="filter_noop")
-
-    class Meta:
-        model = ReturnOrder
-        fields = ["created_by"]
-
-    def filter_noop(self, queryset, name, value):
-        return queryset
-
-    def filter_outstanding(self, queryset, name, value):
-        open_q = Q(status__in=OPEN_STATUSES)
-        return queryset.filter(open_q) if value else queryset.exclude(open_q)
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.filter(overdue=value)
-
-    def filter_assigned_to_me(self, queryset, name, value):
-        owners = Owner.objects.for_user(self.request.user)
-        mine = Q(responsible__in=owners)
-        return queryset.filter(mine) if value else queryset.exclude(mine)
-
-    def filter_min_date(self, queryset, name, value):
-        return queryset.filter(
-            Q(creation_date__gte=value, issue_date__isnull=True, start_date__isnull=True)
-            | Q(issue_date__gte=value, start_date__isnull=True)
-            | Q(start_date__gte=value)
-            | Q(target_date__gte=value)
-        )
-
-    def filter_max_date(self, queryset, name, value):
-        return queryset.filter(
-            Q(creation_date__lte=value, issue_date__isnull=True, start_date__isnull=True)
-            | Q(issue_date__lte=value, start_date__isnull=True)
-            | Q(start_date__lte=value)
-            | Q(target_date__lte=value)
-        )
-
-    def filter_part(self, queryset, name, value):
-        orders = ReturnOrderLineItem.objects.filter(item__part=value).values("order")
-        return queryset.filter(pk__in=orders)
 
 
 ORDER_WRITE_FIELDS = services.ORDER_FIELDS | {"reference", "customer"}
@@ -122,13 +53,7 @@ class ReturnOrderMixin:
 class ReturnOrderList(ReturnOrderMixin, generics.ListCreateAPIView):
     filterset_class = ReturnOrderFilter
     hide_notes = True
-    search_fields = [
-        "customer__name",
-        "reference",
-        "description",
-        "customer_reference",
-        "project_code__code",
-    ]
+    search_fields = ORDER_SEARCH_FIELDS
     ordering_fields = [
         "creation_date",
         "created_by",

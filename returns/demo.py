@@ -204,4 +204,106 @@ def load_demo_data(*, password: str) -> dict:
             user.save()
         user.groups.add(group)
         users[username] = user
-    return {"customers": customers, "parts": parts, "users": users}
+    orders = load_demo_return_orders(user=admin)
+    return {"customers": customers, "parts": parts, "users": users, "orders": orders}
+
+
+def load_demo_return_orders(*, user=None) -> list:
+    """Return orders in every state, with lines, outcomes, prices and target dates."""
+    import datetime
+
+    from djmoney.money import Money
+
+    from returns import services as return_services
+    from returns.statuses import ReturnOrderLineStatus
+    from stock.models import StockItem
+    from users.models import Owner
+
+    today = datetime.date.today()
+    quarantine = StockLocation.objects.get(pathstring="Warehouse/Returns/Quarantine")
+    clerks_owner = Owner.objects.filter(name="Returns clerks").first()
+    customers = {c.name: c for c in Company.objects.filter(is_customer=True)}
+
+    def held(customer, serial=None):
+        items = StockItem.objects.filter(customer=customers[customer]).order_by("pk")
+        return items.get(serial=serial) if serial else items.filter(serial__isnull=True).first()
+
+    def order(customer, description, days, **fields):
+        contact = customers[customer].contacts.order_by("pk").first()
+        address = customers[customer].addresses.filter(primary=True).first()
+        return return_services.return_order_create(
+            user=user,
+            customer=customers[customer],
+            description=description,
+            contact=contact,
+            address=address,
+            responsible=clerks_owner,
+            target_date=today + datetime.timedelta(days=days),
+            **fields,
+        )
+
+    created = []
+    # Complete: received, outcome recorded.
+    done = order("Northwind Cycles", "Motor noise under load", -12, customer_reference="NW-4410")
+    line = return_services.return_order_line_create(
+        order=done, item=held("Northwind Cycles", "1001"), user=user, price=Money(45, "USD")
+    )
+    return_services.return_order_issue(order=done, user=user)
+    return_services.return_order_receive(
+        order=done, lines=[(line.pk, None)], location=quarantine, user=user
+    )
+    return_services.return_order_line_update(
+        line=line, user=user, data={"outcome": ReturnOrderLineStatus.REPAIR}
+    )
+    return_services.return_order_complete(order=done, user=user)
+    created.append(done)
+
+    # In progress, one of two lines received, an extra line for freight.
+    busy = order(
+        "Alpenrad GmbH", "Display flicker after firmware update", 5, customer_reference="AR-77"
+    )
+    first = return_services.return_order_line_create(
+        order=busy, item=held("Alpenrad GmbH", "D-301"), user=user
+    )
+    return_services.return_order_line_create(
+        order=busy, item=held("Alpenrad GmbH", "D-302"), user=user, price=Money(30, "EUR")
+    )
+    return_services.return_order_extra_line_create(
+        order=busy,
+        user=user,
+        reference="Freight",
+        description="Return label",
+        price=Money(12, "EUR"),
+    )
+    return_services.return_order_issue(order=busy, user=user)
+    return_services.return_order_receive(
+        order=busy, lines=[(first.pk, None)], location=quarantine, user=user
+    )
+    created.append(busy)
+
+    # Pending, with a partial quantity of bulk stock.
+    pending = order("Northwind Cycles", "Brake pads squeal", 20)
+    return_services.return_order_line_create(
+        order=pending,
+        item=held("Northwind Cycles"),
+        quantity=Decimal(4),
+        user=user,
+        price=Money(3, "USD"),
+    )
+    created.append(pending)
+
+    # On hold, and overdue.
+    waiting = order("Kestrel Outdoor Ltd", "Battery will not charge", -3)
+    return_services.return_order_line_create(
+        order=waiting, item=held("Kestrel Outdoor Ltd", "B-2002"), user=user, price=Money(80, "GBP")
+    )
+    return_services.return_order_hold(
+        order=waiting, user=user, note="Waiting for photos from the customer"
+    )
+    created.append(waiting)
+
+    # Cancelled.
+    cancelled = order("Kestrel Outdoor Ltd", "Customer changed their mind", 35)
+    return_services.return_order_cancel(order=cancelled, user=user, note="Resolved by phone")
+    created.append(cancelled)
+    return created

@@ -73,7 +73,8 @@ def _status_label(status: int) -> str:
 
 def _lock_order(order: ReturnOrder | int) -> ReturnOrder:
     pk = order.pk if isinstance(order, ReturnOrder) else order
-    return ReturnOrder.objects.select_for_update().select_related("customer").get(pk=pk)
+    # ``of=("self",)``: PostgreSQL cannot lock the nullable side of the customer outer join.
+    return ReturnOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=pk)
 
 
 def order_is_locked(order: ReturnOrder) -> bool:

@@ -1,0 +1,95 @@
+"""Filters shared by the return-order API and pages, so both select the same orders."""
+
+from django.db.models import Q
+from django_filters import rest_framework as df
+
+from companies.models import Company
+from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
+from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
+from stock.models import Part
+from users.models import Owner
+
+ORDER_SEARCH_FIELDS = [
+    "customer__name",
+    "reference",
+    "description",
+    "customer_reference",
+    "project_code__code",
+]
+
+
+class ReturnOrderFilter(df.FilterSet):
+    customer = df.ModelChoiceFilter(queryset=Company.objects.all())
+    status = df.TypedChoiceFilter(choices=ReturnOrderStatus.choices, coerce=int)
+    reference = df.CharFilter(lookup_expr="iexact")
+    outstanding = df.BooleanFilter(method="filter_outstanding")
+    overdue = df.BooleanFilter(method="filter_overdue")
+    assigned_to_me = df.BooleanFilter(method="filter_assigned_to_me")
+    assigned_to = df.ModelChoiceFilter(queryset=Owner.objects.all(), field_name="responsible")
+    project_code = df.ModelChoiceFilter(queryset=ProjectCode.objects.all())
+    has_project_code = df.BooleanFilter(
+        field_name="project_code", lookup_expr="isnull", exclude=True
+    )
+    created_before = df.DateFilter(field_name="creation_date", lookup_expr="lt")
+    created_after = df.DateFilter(field_name="creation_date", lookup_expr="gt")
+    has_start_date = df.BooleanFilter(field_name="start_date", lookup_expr="isnull", exclude=True)
+    start_date_before = df.DateFilter(field_name="start_date", lookup_expr="lt")
+    start_date_after = df.DateFilter(field_name="start_date", lookup_expr="gt")
+    has_target_date = df.BooleanFilter(field_name="target_date", lookup_expr="isnull", exclude=True)
+    target_date_before = df.DateFilter(field_name="target_date", lookup_expr="lt")
+    target_date_after = df.DateFilter(field_name="target_date", lookup_expr="gt")
+    completed_before = df.DateFilter(field_name="complete_date", lookup_expr="lt")
+    completed_after = df.DateFilter(field_name="complete_date", lookup_expr="gt")
+    min_date = df.DateFilter(method="filter_min_date")
+    max_date = df.DateFilter(method="filter_max_date")
+    part = df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
+    include_variants = df.BooleanFilter(method="filter_noop")
+
+    class Meta:
+        model = ReturnOrder
+        fields = ["created_by"]
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_outstanding(self, queryset, name, value):
+        open_q = Q(status__in=OPEN_STATUSES)
+        return queryset.filter(open_q) if value else queryset.exclude(open_q)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue=value)
+
+    def filter_assigned_to_me(self, queryset, name, value):
+        owners = Owner.objects.for_user(self.request.user)
+        mine = Q(responsible__in=owners)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def filter_min_date(self, queryset, name, value):
+        return queryset.filter(
+            Q(creation_date__gte=value, issue_date__isnull=True, start_date__isnull=True)
+            | Q(issue_date__gte=value, start_date__isnull=True)
+            | Q(start_date__gte=value)
+            | Q(target_date__gte=value)
+        )
+
+    def filter_max_date(self, queryset, name, value):
+        return queryset.filter(
+            Q(creation_date__lte=value, issue_date__isnull=True, start_date__isnull=True)
+            | Q(issue_date__lte=value, start_date__isnull=True)
+            | Q(start_date__lte=value)
+            | Q(target_date__lte=value)
+        )
+
+    def filter_part(self, queryset, name, value):
+        orders = ReturnOrderLineItem.objects.filter(item__part=value).values("order")
+        return queryset.filter(pk__in=orders)
+
+
+def search_orders(queryset, text: str):
+    """Every whitespace-separated term must match one of the search fields (as the API's)."""
+    for term in (text or "").split():
+        match = Q()
+        for field in ORDER_SEARCH_FIELDS:
+            match |= Q(**{f"{field}__icontains": term})
+        queryset = queryset.filter(match)
+    return queryset

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from returns import views
+
+app_name = "returns"
+
+urlpatterns = [
+    path("", views.return_order_index, name="index"),
+    path("settings/", views.return_order_settings, name="settings"),
+    path("new/", views.return_order_create, name="create"),
+    path("<int:pk>/", views.return_order_detail, name="detail"),
+    path("<int:pk>/edit/", views.return_order_edit, name="edit"),
+    path("<int:pk>/delete/", views.return_order_delete, name="delete"),
+    path("<int:pk>/receive/", views.return_order_receive, name="receive"),
+    path("<int:pk>/notes/", views.notes_save, name="notes"),
+    path("<int:pk>/lines/add/", views.line_add, name="line-add"),
+    path("<int:pk>/lines/<int:line_pk>/edit/", views.line_edit, name="line-edit"),
+    path("<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
+    path("<int:pk>/extra/add/", views.extra_add, name="extra-add"),
+    path("<int:pk>/extra/<int:extra_pk>/edit/", views.extra_edit, name="extra-edit"),
+    path("<int:pk>/extra/<int:extra_pk>/delete/", views.extra_delete, name="extra-delete"),
+    path("<int:pk>/attachments/", views.attachment_add, name="attachment-add"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.attachment_delete,
+        name="attachment-delete",
+    ),
+    path("<int:pk>/<str:action>/", views.return_order_transition, name="transition"),
+]
