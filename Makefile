@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boomerang
 LOCAL := .local
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test test-sqlite test-postgres lint format migrate demo clean
+.PHONY: help install run test test-sqlite test-postgres lint format migrate demo clean browser
 
 help:
 	@echo "make run      install, migrate, load demo data (first run) and serve on http://127.0.0.1:$(PORT)"
@@ -47,7 +47,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-sqlite: install
+browser:
+	@bash scripts/ensure_browser.sh
+
+test-sqlite: install browser
 	@echo "== tests on SQLite"
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
