@@ -2,6 +2,8 @@
 
 from django.db.models import Q
 from django_filters import rest_framework as df
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from companies.models import Company
 from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
@@ -42,7 +44,9 @@ class ReturnOrderFilter(df.FilterSet):
     completed_after = df.DateFilter(field_name="complete_date", lookup_expr="gt")
     min_date = df.DateFilter(method="filter_min_date")
     max_date = df.DateFilter(method="filter_max_date")
-    part = df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
+    part = extend_schema_field(OpenApiTypes.INT)(
+        df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
+    )
     include_variants = df.BooleanFilter(method="filter_noop")
 
     class Meta:
