@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "users",
     "companies",
     "stock",
+    "reports",
     "returns",
 ]
 
@@ -132,17 +133,18 @@ STATICFILES_DIRS = [
     # Bootstrap's compiled CSS and JS come from a PyPI package, never copied into the repo.
     ("bootstrap", next(iter(importlib.util.find_spec("bootstrap").submodule_search_locations))),
 ]
+# Production serves hashed, compressed files from `collectstatic`. Debug mode and the test
+# suite (STATIC_STORAGE=plain, set in pyproject's pytest env) serve straight from the finders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or os.environ.get("STATIC_STORAGE") == "plain"
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-# Serve from the finders when the manifest has not been built (tests, a first local run).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 
@@ -236,7 +238,31 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Calendar feed URLs carry a personal key (?token=): the access log and request warnings
+    # show it redacted. django.server keeps Django's own format and handler.
+    "filters": {"redact_tokens": {"()": "common.log_filters.RedactTokenFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_tokens"],
+        },
+        "django.request": {"filters": ["redact_tokens"]},
+        # WeasyPrint logs every rendering step at INFO; keep its warnings (missing resources).
+        "weasyprint": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import api as common_api
 from config import views
+from reports import api as report_api
 from returns.api_urls import project_code_urlpatterns
 from stock.api_urls import part_urlpatterns, stock_urlpatterns
 
@@ -25,6 +26,7 @@ api_urlpatterns = [
     ),
     path("order/", include("returns.api_urls")),
     path("project-code/", include(project_code_urlpatterns)),
+    path("report/", include("reports.api_urls")),
     path("settings/global/", common_api.SiteSettingList.as_view(), name="api-global-setting-list"),
     path(
         "settings/global/<str:key>/",
@@ -50,4 +52,11 @@ urlpatterns = [
         common_api.AttachmentDownload.as_view(),
         name="attachment-download",
     ),
+    path(
+        "media/report/<int:pk>/<str:filename>",
+        report_api.ReportOutputDownload.as_view(),
+        name="report-output-download",
+    ),
 ]
+
+handler500 = "common.views.server_error"

@@ -102,7 +102,7 @@ class ReturnOrderAdmin(admin.ModelAdmin):
 @admin.register(ReturnOrderLineItem)
 class ReturnOrderLineItemAdmin(admin.ModelAdmin):
     list_display = ["order", "item", "quantity", "outcome", "price", "received_date"]
-    list_select_related = ["order", "item__part"]
+    list_select_related = ["order__customer", "item__part"]
     list_filter = ["outcome"]
     search_fields = ["order__reference", "item__serial", "item__part__name"]
 
