@@ -6,7 +6,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
-from rest_framework import generics, permissions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +25,18 @@ class ApiRootView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "ServerDetails",
+            fields={
+                "server": serializers.CharField(),
+                "version": serializers.CharField(),
+                "instance": serializers.CharField(),
+                "apiVersion": serializers.IntegerField(),
+                "docs": serializers.URLField(),
+            },
+        )
+    )
     def get(self, request):
         return Response(
             {
@@ -118,6 +132,7 @@ class AttachmentDownload(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, path: str):
         attachment = Attachment.objects.filter(attachment=f"attachments/{path}").first()
         if attachment is None or attachment.model_type not in _visible_attachment_types(
@@ -180,6 +195,25 @@ class StatusView(APIView):
     status_class = None
     read_requires_role = False
 
+    @extend_schema(
+        responses=inline_serializer(
+            "StatusCodes",
+            fields={
+                "class": serializers.CharField(),
+                "values": serializers.DictField(
+                    child=inline_serializer(
+                        "StatusCode",
+                        fields={
+                            "key": serializers.IntegerField(),
+                            "name": serializers.CharField(),
+                            "label": serializers.CharField(),
+                            "color": serializers.CharField(),
+                        },
+                    )
+                ),
+            },
+        )
+    )
     def get(self, request, *args, **kwargs):
         cls = self.status_class
         colours = getattr(cls, "colours", {})
@@ -236,6 +270,11 @@ class SiteSettingList(generics.GenericAPIView):
     read_requires_role = False
     pagination_class = None
 
+    @extend_schema(
+        operation_id="api_settings_global_list",
+        responses=SiteSettingSerializer(many=True),
+        filters=False,
+    )
     def get(self, request):
         rows = {row.key: row for row in SiteSetting.objects.all()}
         payload = []
@@ -257,6 +296,10 @@ class SiteSettingDetail(generics.GenericAPIView):
         if definition is None:
             raise Http404
         return definition
+
+    def get_object(self):
+        # OPTIONS calls it to check PUT; there is no queryset to look the setting up in.
+        return _setting_row(self._definition())
 
     def get(self, request, key):
         definition = self._definition()

@@ -22,7 +22,10 @@ class BoomerangMetadata(SimpleMetadata):
         for name, field_info in info.items():
             field = serializer.fields.get(name)
             if name in api_defaults:
+                # InvenTree reports such fields as required with the default the server
+                # would fill in when the field is omitted (e.g. the next order reference).
                 field_info["default"] = api_defaults[name]
+                field_info["required"] = True
             elif model is not None and field is not None:
                 default = self._model_default(model, field.source)
                 if default is not None:

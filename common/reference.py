@@ -35,6 +35,9 @@ def validate_pattern(pattern: str) -> None:
         raise ValidationError(_("Missing required format key: 'ref'"))
     if names.count("ref") > 1:
         raise ValidationError(_("The pattern must contain exactly one {ref} group"))
+    if any(name == "?" and not spec for _text, name, spec in parts):
+        # Without a default, generated references would not match the pattern.
+        raise ValidationError(_("The wildcard needs a default value, e.g. {?:RMA}"))
     try:
         format_reference(pattern, 1)
     except (ValueError, TypeError, KeyError, IndexError) as exc:

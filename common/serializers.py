@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common import model_types
@@ -43,6 +44,11 @@ class MetadataSerializer(serializers.Serializer):
         return value
 
 
+class UploadUserSerializer(serializers.Serializer):
+    pk = serializers.IntegerField()
+    username = serializers.CharField()
+
+
 class AttachmentSerializer(serializers.ModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     attachment = serializers.FileField(required=False, allow_null=True, use_url=False)
@@ -68,6 +74,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["file_size", "upload_date", "upload_user"]
 
+    @extend_schema_field(UploadUserSerializer(allow_null=True))
     def get_user_detail(self, obj):
         user = obj.upload_user
         if user is None:

@@ -28,7 +28,8 @@ class CompanyList(CompanyMixin, generics.ListCreateAPIView):
 
 
 class CompanyDetail(CompanyMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    def perform_destroy(self, instance):
+        services.company_delete(company=instance)
 
 
 class ContactMixin:
@@ -45,7 +46,8 @@ class ContactList(ContactMixin, generics.ListCreateAPIView):
 
 
 class ContactDetail(ContactMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    def perform_destroy(self, instance):
+        services.contact_delete(contact=instance)
 
 
 class AddressMixin:

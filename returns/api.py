@@ -10,10 +10,17 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from common.api import StatusView
+from common.export import DataExportMixin
 from common.site_settings import TRUE_VALUES
-from returns import selectors, services
+from returns import exports, selectors, services
 from returns.filters import ORDER_SEARCH_FIELDS, ReturnOrderFilter
-from returns.models import ReturnOrder, ReturnOrderHistory, ReturnOrderLineItem
+from returns.models import (
+    ProjectCode,
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderHistory,
+    ReturnOrderLineItem,
+)
 from returns.serializers import (
     CompleteSerializer,
     HistorySerializer,
@@ -41,6 +48,8 @@ def _order_data(validated: dict) -> dict:
 
 class ReturnOrderMixin:
     serializer_class = ReturnOrderSerializer
+    # The queryset comes from a selector, so the role check needs the model named.
+    permission_model = ReturnOrder
 
     def get_queryset(self):
         return selectors.return_order_list()
@@ -50,8 +59,9 @@ class ReturnOrderMixin:
         return Response(self.get_serializer(order).data, status=status_code)
 
 
-class ReturnOrderList(ReturnOrderMixin, generics.ListCreateAPIView):
+class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIView):
     filterset_class = ReturnOrderFilter
+    export_table = exports.ORDER_TABLE
     hide_notes = True
     search_fields = ORDER_SEARCH_FIELDS
     ordering_fields = [
@@ -250,6 +260,7 @@ class LineFilter(df.FilterSet):
 
 class LineMixin:
     serializer_class = ReturnOrderLineItemSerializer
+    permission_model = ReturnOrderLineItem
 
     def get_queryset(self):
         wants_order = _wants(self.request, "order_detail")
@@ -262,8 +273,9 @@ class LineMixin:
         return Response(self.get_serializer(line).data, status=status_code)
 
 
-class ReturnOrderLineList(LineMixin, generics.ListCreateAPIView):
+class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView):
     filterset_class = LineFilter
+    export_table = exports.LINE_TABLE
     search_fields = ["item__serial", "item__part__name", "item__part__description", "reference"]
     ordering_fields = ["reference", "target_date", "received_date", "outcome", "quantity"]
     ordering_field_aliases = {
@@ -306,6 +318,7 @@ class ReturnOrderLineDetail(LineMixin, generics.RetrieveUpdateDestroyAPIView):
 
 class ReturnOrderExtraLineMixin:
     serializer_class = ReturnOrderExtraLineSerializer
+    permission_model = ReturnOrderExtraLine
 
     def get_queryset(self):
         wants_order = _wants(self.request, "order_detail")
@@ -356,6 +369,7 @@ class ReturnOrderExtraLineDetail(ReturnOrderExtraLineMixin, generics.RetrieveUpd
 
 class ProjectCodeMixin:
     serializer_class = ProjectCodeSerializer
+    permission_model = ProjectCode
 
     def get_queryset(self):
         return selectors.project_code_list()

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from common.api import MetadataView
 from returns import api
+from returns.calendar_views import ReturnOrderCalendarFeed
 from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 
 order_urlpatterns = [
@@ -55,6 +56,11 @@ extra_line_urlpatterns = [
 ]
 
 urlpatterns = [
+    path(
+        "calendar/return-order/calendar.ics",
+        ReturnOrderCalendarFeed.as_view(),
+        name="api-return-order-calendar",
+    ),
     path("ro/", include(order_urlpatterns)),
     path("ro-line/", include(line_urlpatterns)),
     path("ro-extra-line/", include(extra_line_urlpatterns)),

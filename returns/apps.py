@@ -9,11 +9,23 @@ class ReturnsConfig(AppConfig):
     def ready(self) -> None:
         from common import model_types, site_settings
         from common.reference import validate_pattern
+        from returns import signals  # noqa: F401  (keeps the calendar feeds' validators moving)
         from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 
         model_types.register(ReturnOrder)
         model_types.register(ReturnOrderLineItem)
         model_types.register(ReturnOrderExtraLine)
+
+        from reports import registry as report_registry
+        from returns import reports
+
+        report_registry.register(
+            "returnorder",
+            model=ReturnOrder,
+            context=reports.report_context,
+            queryset=reports.report_queryset,
+            filename_pattern=reports.FILENAME_PATTERN,
+        )
 
         for definition in (
             site_settings.SettingDefinition(

@@ -213,6 +213,8 @@ class ReceiveForm(BootstrapMixin, forms.Form):
         ]
         self.fields["lines"].initial = [str(line.pk) for line in self.line_objects]
         self.structural_pks = {loc.pk for loc in self.fields["location"].queryset if loc.structural}
+        # The widget disables these options (per form: a class attribute would be shared).
+        self.fields["location"].widget.structural = frozenset(map(str, self.structural_pks))
 
     def clean_location(self):
         location = self.cleaned_data["location"]

@@ -19,6 +19,9 @@ from stock.statuses import StockStatus
 from users.models import Owner
 from users.serializers import OwnerSerializer, UserBriefSerializer
 
+# Quantities are stored as DecimalField(15, 5): ten digits before the point.
+MAX_QUANTITY = 9_999_999_999
+
 
 @extend_schema_field(OpenApiTypes.DOUBLE)
 class MoneyAmountField(serializers.DecimalField):
@@ -71,6 +74,11 @@ class DuplicateSerializer(serializers.Serializer):
     order_id = serializers.IntegerField(label=_("Order ID"))
     copy_lines = serializers.BooleanField(default=True)
     copy_extra_lines = serializers.BooleanField(default=True)
+
+    def validate_order_id(self, value):
+        if not ReturnOrder.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(_("Invalid order ID"))
+        return value
 
 
 class ReturnOrderSerializer(DetailToggleMixin, serializers.ModelSerializer):
@@ -211,7 +219,10 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, serializers.ModelSerializ
     item_detail = StockItemSerializer(source="item", read_only=True)
     part_detail = PartBriefSerializer(source="item.part", read_only=True)
     quantity = serializers.FloatField(
-        default=1, label=_("Quantity"), help_text=_("Quantity to return")
+        default=1,
+        max_value=MAX_QUANTITY,
+        label=_("Quantity"),
+        help_text=_("Quantity to return"),
     )
     received = serializers.BooleanField(read_only=True)
     outcome = serializers.ChoiceField(choices=ReturnOrderLineStatus.choices, required=False)
@@ -251,7 +262,9 @@ class ReturnOrderExtraLineSerializer(DetailToggleMixin, serializers.ModelSeriali
     pk = serializers.IntegerField(source="id", read_only=True)
     order = serializers.PrimaryKeyRelatedField(queryset=ReturnOrder.objects.all(), label=_("Order"))
     order_detail = ReturnOrderSerializer(source="order", read_only=True)
-    quantity = serializers.FloatField(default=1, min_value=0, label=_("Quantity"))
+    quantity = serializers.FloatField(
+        default=1, min_value=0, max_value=MAX_QUANTITY, label=_("Quantity")
+    )
     price = MoneyAmountField(label=_("Price"))
     price_currency = currency_field(label=_("Currency"), help_text=_("Line price currency"))
 

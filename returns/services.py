@@ -27,6 +27,7 @@ from companies.models import Company
 from returns import notifications
 from returns.models import (
     REFERENCE_PATTERN_SETTING,
+    FeedState,
     ReturnOrder,
     ReturnOrderExtraLine,
     ReturnOrderHistory,
@@ -136,6 +137,11 @@ def recalculate_total(order: ReturnOrder) -> None:
             total = None
             break
         total += converted.amount * quantity
+    field = ReturnOrder._meta.get_field("total_price")
+    if total is not None and abs(total) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+        # The column would overflow (a database error); say so instead.
+        note = _("The total price is too large to be stored")
+        total = None
     ReturnOrder.objects.filter(pk=order.pk).update(
         total_price=total.quantize(Decimal("0.000001")) if total is not None else None,
         total_price_currency=currency,
@@ -254,7 +260,9 @@ def return_order_create(
 def _copy_lines(*, order, user, order_id, copy_lines=True, copy_extra_lines=True):
     source = ReturnOrder.objects.filter(pk=order_id).first()
     if source is None:
-        raise ValidationError({"duplicate": {"order_id": [_("Invalid order ID")]}})
+        # Django's ValidationError cannot nest dicts; the API serializer reports this case
+        # under duplicate.order_id before the service is called.
+        raise ValidationError({"duplicate": [_("Invalid order ID")]})
     if copy_lines:
         problems = []
         for line in source.lines.select_related("item__part").order_by("pk"):
@@ -317,6 +325,9 @@ def return_order_update(*, order: ReturnOrder, user, data: dict[str, Any]) -> Re
     unknown = set(data) - ORDER_FIELDS
     if unknown:
         raise TypeError(f"Unknown return order fields: {sorted(unknown)}")
+    if "creation_date" in data and not data["creation_date"]:
+        # As on create (and in InvenTree's save()): an emptied creation date becomes today.
+        data["creation_date"] = timezone.localdate()
     old_target, old_currency = order.target_date, order.currency
     for field, value in data.items():
         setattr(order, field, value)
@@ -350,6 +361,16 @@ def return_order_delete(*, order: ReturnOrder, user) -> None:
     attachments_delete_for(model_type="returnorderlineitem", model_ids=line_pks)
     attachments_delete_for(model_type="returnorderextraline", model_ids=extra_pks)
     order.delete()
+    feed_state_touch()
+
+
+def feed_state_touch(*, name: str = FeedState.RETURN_ORDERS) -> None:
+    """Move the return-order calendar feeds' Last-Modified forward (see ``returns.calendar``).
+
+    For changes that no order's ``updated_at`` records: a deletion, a renamed customer or
+    owner. Runs in the caller's transaction, so the stamp commits with the change.
+    """
+    FeedState.objects.update_or_create(name=name, defaults={"changed_at": timezone.now()})
 
 
 # -- workflow ------------------------------------------------------------------------------

@@ -13,17 +13,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from djmoney.money import Money
 
 from common import services as common_services
 from common import site_settings
+from common.export import export_response, requested_format
 from common.models import Attachment
-from returns import forms, selectors, services
+from reports import selectors as report_selectors
+from reports import services as report_services
+from returns import exports, forms, selectors, services
+from returns.calendar_views import SESSION_KEY, subscribe_panel
 from returns.filters import ReturnOrderFilter, search_orders
 from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 from returns.statuses import (
@@ -33,6 +39,7 @@ from returns.statuses import (
     allowed_transitions,
 )
 from stock.selectors import stock_assigned_to
+from users import services as user_services
 
 PAGE_SIZE = 25
 SORTS = {
@@ -157,8 +164,9 @@ def _filtered_orders(request, form):
     if params.get("assigned_to_me") == "on":
         params["assigned_to_me"] = "true"
     filterset = ReturnOrderFilter(data=params, queryset=queryset, request=request)
-    if filterset.is_valid():
-        queryset = filterset.qs
+    # An invalid value (a stale customer, a mistyped date) selects nothing, and the form says
+    # why beside the field; ignoring every filter would list all orders as "matching".
+    queryset = filterset.qs if filterset.is_valid() else queryset.none()
     if form.is_valid() and form.cleaned_data.get("search"):
         queryset = search_orders(queryset, form.cleaned_data["search"])
     return queryset
@@ -191,6 +199,14 @@ def return_order_index(request):
 
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    if paginator.count:
+        # Pick the page's keys on the bare ordered query, then load and annotate only those
+        # rows: the databases compute the line counts of every row they skip on the way to a
+        # deep page. A separate query, because PostgreSQL plans ``IN (subquery)`` as a hash
+        # join over every order (bench/index_100k.py).
+        first = (page.number - 1) * PAGE_SIZE
+        keys = list(queryset.values_list("pk", flat=True)[first : first + PAGE_SIZE])
+        page.object_list = queryset.filter(pk__in=keys)
     columns = [
         ("reference", _("Reference")),
         ("customer", _("Customer")),
@@ -227,14 +243,45 @@ def return_order_index(request):
             "perms_ro": _perms(request.user),
             "calendar_query": _query_string(request, view="calendar", page=None, sort=None),
             "page_query": _query_string(request, page=None),
+            "subscribe": subscribe_panel(request),
         },
     )
+
+
+@login_required
+@require_POST
+def calendar_token_regenerate(request):
+    """Issue the user a new calendar key; the old feed URLs stop working at once.
+
+    Only the key's hash is kept, so the key waits in the session for the next page view.
+    """
+    _token, key = user_services.calendar_token_regenerate(user=request.user)
+    request.session[SESSION_KEY] = key
+    messages.success(
+        request, _("Here is your new calendar link. Copy it now: it will not be shown again.")
+    )
+    return redirect(reverse("returns:index") + "#calendar-subscribe")
+
+
+@login_required
+@require_POST
+def calendar_token_revoke(request):
+    request.session.pop(SESSION_KEY, None)
+    if user_services.calendar_token_revoke(user=request.user):
+        messages.success(
+            request, _("Your calendar link is revoked: calendars using it stop updating.")
+        )
+    else:
+        messages.info(request, _("You had no calendar link."))
+    return redirect(reverse("returns:index") + "#calendar-subscribe")
 
 
 def _calendar(request, form, queryset):
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        if not datetime.MINYEAR < year < datetime.MAXYEAR:
+            raise ValueError("The grid and the month links need the years either side.")
         first = datetime.date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
@@ -673,4 +720,72 @@ def notes_save(request, pk):
                 messages.error(request, message)
         else:
             messages.success(request, _("Notes saved."))
+    else:
+        for message in form.errors.get("notes", []):
+            messages.error(request, message)
     return redirect(order.get_absolute_url() + "#notes")
+
+
+# -- export and print ----------------------------------------------------------------------
+
+
+def _sort_fields(sort: str | None) -> list[str]:
+    """The index page's ``sort`` parameter as ``order_by`` fields, as the page applies it."""
+    sort = sort or "-reference"
+    if sort.lstrip("-") not in SORTS:
+        sort = "-reference"
+    descending = sort.startswith("-")
+    fields = [f"-{f}" if descending else f for f in SORTS[sort.lstrip("-")]]
+    return [*fields, "-pk" if descending else "pk"]
+
+
+@return_order_page("returns.view_returnorder")
+def return_order_export(request):
+    """The orders the index page lists (filters, search, sort), or with ``rows=lines`` their
+    line items, as a CSV, XLSX or JSON download (``export=csv|xlsx|json``)."""
+    try:
+        export_format = requested_format(request.GET) or "csv"
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return redirect(f"{reverse('returns:index')}?{_query_string(request, export=None)}")
+    form = forms.OrderFilterForm(request.GET or None)
+    fields = _sort_fields(request.GET.get("sort"))
+    orders = _filtered_orders(request, form).order_by(*fields)
+    if request.GET.get("rows") == "lines":
+        if not request.user.has_perm("returns.view_returnorderlineitem"):
+            raise PermissionDenied
+        table, queryset = exports.LINE_TABLE, exports.lines_of_orders(orders, fields)
+    else:
+        table, queryset = exports.ORDER_TABLE, orders
+    return export_response(table=table, queryset=queryset, export_format=export_format)
+
+
+@return_order_page("returns.view_returnorder")
+def return_order_print(request, pk):
+    """The order as a PDF from a report template; with several templates, choose one first."""
+    order = get_object_or_404(ReturnOrder, pk=pk)
+    templates = list(report_selectors.report_templates_for("returnorder"))
+    chosen = request.GET.get("template")
+    if chosen:
+        template = next((t for t in templates if str(t.pk) == chosen), None)
+        if template is None:
+            raise Http404(_("No such report template."))
+    elif len(templates) == 1:
+        template = templates[0]
+    else:
+        return render(request, "returns/print.html", {"order": order, "templates": templates})
+    try:
+        instances = report_services.report_instances(
+            template=template, items=[order.pk], user=request.user
+        )
+        rendered = report_services.report_render(
+            template=template, instances=instances, user=request.user
+        )
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return redirect(order.get_absolute_url())
+    response = HttpResponse(rendered.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, rendered.filename)
+    return response

@@ -47,7 +47,8 @@ class PartList(PartMixin, generics.ListCreateAPIView):
 
 
 class PartDetail(PartMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    def perform_destroy(self, instance):
+        services.part_delete(part=instance)
 
 
 class LocationFilter(df.FilterSet):
@@ -65,7 +66,8 @@ class LocationFilter(df.FilterSet):
         return queryset
 
     def filter_parent(self, queryset, name, value):
-        if value is None:
+        # A method filter is handed the raw null value ("?parent=null"), not None.
+        if value is None or value == self.filters[name].null_value:
             return queryset.filter(parent__isnull=True)
         if str(self.data.get("cascade", "")).lower() in {"1", "true", "yes"}:
             prefix = f"{value.pathstring}/"
@@ -101,7 +103,8 @@ class LocationList(LocationMixin, generics.ListCreateAPIView):
 
 
 class LocationDetail(LocationMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    def perform_destroy(self, instance):
+        services.location_delete(location=instance)
 
 
 class StockFilter(df.FilterSet):
@@ -201,7 +204,13 @@ class StockList(StockMixin, generics.ListCreateAPIView):
 
 
 class StockDetail(StockMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    def perform_update(self, serializer):
+        serializer.instance = services.stock_item_update(
+            item=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.stock_item_delete(item=instance)
 
 
 class StockAssign(generics.GenericAPIView):

@@ -98,6 +98,19 @@ class StockLocation(models.Model):
     def clean(self):
         if PATH_SEPARATOR in (self.name or ""):
             raise ValidationError({"name": _("A location name cannot contain '/'.")})
+        # Unique sibling names make a path name one location; the cascade filters match on it.
+        siblings = StockLocation.objects.filter(parent=self.parent_id, name__iexact=self.name)
+        if siblings.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("Duplicate names cannot exist under the same parent")})
+        if self.structural and self.pk is not None and self.stock_items.exists():
+            raise ValidationError(
+                {
+                    "structural": _(
+                        "You cannot make this stock location structural because some stock "
+                        "items are already located into it!"
+                    )
+                }
+            )
         ancestor = self.parent
         while ancestor is not None and self.pk is not None:
             if ancestor.pk == self.pk:

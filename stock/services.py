@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.services import attachments_delete_for
 from companies.models import Company
 from stock.models import Part, StockItem, StockItemTracking, StockLocation
 from stock.statuses import StockHistoryCode, StockStatus
@@ -55,11 +56,24 @@ def parse_serial_numbers(text: str, *, expected_quantity: Decimal | int | None =
     return serials
 
 
+def _check_path_length(path: str) -> None:
+    limit = StockLocation._meta.get_field("pathstring").max_length
+    if len(path) > limit:
+        raise ValidationError(
+            _("The location path would be longer than %(limit)s characters.") % {"limit": limit}
+        )
+
+
 @transaction.atomic
 def location_save(*, location: StockLocation) -> StockLocation:
-    """Save a location and rewrite the path of every location below it."""
+    """Save a location and rewrite the path of every location below it.
+
+    Raises ``ValidationError`` (nothing written) for a cycle, a sibling of the same name or a
+    path, its own or a descendant's, longer than the path column holds.
+    """
     location.full_clean(exclude=["pathstring"])
     location.pathstring = location.build_path()
+    _check_path_length(location.pathstring)
     location.save()
     pending = list(location.children.all())
     while pending:
@@ -67,10 +81,43 @@ def location_save(*, location: StockLocation) -> StockLocation:
         child.parent = location if child.parent_id == location.pk else child.parent
         new_path = child.build_path()
         if new_path != child.pathstring:
+            _check_path_length(new_path)
             child.pathstring = new_path
             child.save(update_fields=["pathstring"])
         pending.extend(child.children.all())
     return location
+
+
+@transaction.atomic
+def part_delete(*, part: Part) -> None:
+    """Delete a part with its stock items, and the attachments of both.
+
+    Raises ``ProtectedError`` (nothing deleted) while a return order line holds one of its items.
+    """
+    item_ids = list(part.stock_items.values_list("pk", flat=True))
+    part_id = part.pk
+    part.delete()
+    attachments_delete_for(model_type="part", model_ids=[part_id])
+    attachments_delete_for(model_type="stockitem", model_ids=item_ids)
+
+
+@transaction.atomic
+def location_delete(*, location: StockLocation) -> None:
+    """Delete a location and its attachments; its stock stays, without a location.
+
+    Raises ``ProtectedError`` (nothing deleted) while it has child locations.
+    """
+    location_id = location.pk
+    location.delete()
+    attachments_delete_for(model_type="stocklocation", model_ids=[location_id])
+
+
+@transaction.atomic
+def stock_item_delete(*, item: StockItem) -> None:
+    """Delete an item with its tracking history and attachments."""
+    item_id = item.pk
+    item.delete()
+    attachments_delete_for(model_type="stockitem", model_ids=[item_id])
 
 
 def stock_item_add_tracking(
@@ -149,6 +196,22 @@ def stock_item_create(
         stock_item_add_tracking(item=item, code=StockHistoryCode.CREATED, user=user, deltas=deltas)
         items.append(item)
     return items
+
+
+@transaction.atomic
+def stock_item_update(*, item: StockItem, data: dict) -> StockItem:
+    """Apply ``data`` to the locked item and save it if the model's rules still hold.
+
+    Raises ``ValidationError`` (nothing written) for a structural location, a serialized
+    quantity other than one or a fractional quantity of a trackable part.
+    """
+    locked = StockItem.objects.select_for_update().get(pk=item.pk)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    # The customer is not edited here; an old assignment must not block other edits.
+    locked.full_clean(exclude=["serial_int", "customer"])
+    locked.save()
+    return locked
 
 
 @transaction.atomic

@@ -5,18 +5,27 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
+from common.models import Attachment
 from companies.models import Address, Company, Contact
-from stock.models import Part, StockItem, StockLocation
+from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.statuses import StockHistoryCode
+from users.models import ApiToken
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "password")
+        if create:
+            self.save(update_fields=["password"])
 
 
 class GroupFactory(factory.django.DjangoModelFactory):
@@ -100,3 +109,41 @@ class BulkStockItemFactory(StockItemFactory):
     part = factory.SubFactory(PartFactory, trackable=False)
     serial = None
     quantity = Decimal(10)
+
+
+class StockItemTrackingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockItemTracking
+
+    item = factory.SubFactory(StockItemFactory)
+    tracking_type = StockHistoryCode.CREATED
+    notes = "Created"
+
+
+class LinkAttachmentFactory(factory.django.DjangoModelFactory):
+    """A link attachment; on a new company unless ``model_type``/``model_id`` are given."""
+
+    class Meta:
+        model = Attachment
+
+    model_type = "company"
+    model_id = factory.LazyFunction(lambda: CompanyFactory().pk)
+    link = "https://example.com/manual.pdf"
+    comment = "Manual"
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A named API token, issued through the service (its key is not kept)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory, password=None)
+    name = factory.Sequence(lambda n: f"token{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from users.services import api_token_create
+
+        token, _key = api_token_create(user=kwargs["user"], name=kwargs["name"])
+        return token

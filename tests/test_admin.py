@@ -13,6 +13,7 @@ from common.exchange import set_rate
 from common.services import attachment_create
 from companies import services as company_services
 from companies.models import Address
+from reports.models import ReportOutput, ReportTemplate
 from returns import services as return_services
 from returns.models import ProjectCode
 from stock import services as stock_services
@@ -54,6 +55,14 @@ def build(n: int, user) -> None:
         return_services.return_order_issue(order=order, user=user)
         attachment_create(
             model_type="returnorder", model_id=order.pk, user=user, link="https://example.com/x"
+        )
+        ReportOutput.objects.create(  # a row only: no file is written
+            user=user,
+            template=ReportTemplate.objects.first(),
+            model_type="returnorder",
+            items=[order.pk],
+            output=f"report/outputs/{n}-{i}.pdf",
+            filename=f"ReturnOrder-{order.reference}.pdf",
         )
         group = Group.objects.create(name=f"group {n}-{i}")
         user_services.group_set_role(group=group, role="stock", view=True)

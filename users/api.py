@@ -1,8 +1,10 @@
 from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from django_filters import rest_framework as df
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from users import services
@@ -10,6 +12,7 @@ from users.models import ApiToken, Owner, RuleSet
 from users.serializers import (
     ApiTokenSerializer,
     GroupSerializer,
+    IssuedTokenSerializer,
     MeSerializer,
     OwnerSerializer,
     TokenRequestSerializer,
@@ -36,6 +39,7 @@ class TokenView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(parameters=[TokenRequestSerializer], responses=IssuedTokenSerializer)
     def get(self, request, *args, **kwargs):
         params = TokenRequestSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -52,12 +56,15 @@ class TokenListView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
         return ApiToken.objects.filter(user=self.request.user)
 
 
 class TokenRevokeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         token = generics.get_object_or_404(ApiToken, pk=pk, user=request.user)
         services.api_token_revoke(token=token)
@@ -82,8 +89,22 @@ class UserList(UserMixin, generics.ListCreateAPIView):
     ordering_fields = ["username", "first_name", "last_name", "email", "is_active", "date_joined"]
 
 
+class SuperuserAccountPermission(permissions.BasePermission):
+    """Only a superuser may change or delete a superuser's account, so the admin role cannot
+    take one over (by setting its password, say)."""
+
+    message = "Only a superuser may change or delete a superuser."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return (
+            request.method in permissions.SAFE_METHODS
+            or not obj.is_superuser
+            or request.user.is_superuser
+        )
+
+
 class UserDetail(UserMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, SuperuserAccountPermission]
 
 
 class GroupMixin:

@@ -6,4 +6,4 @@ class UsersConfig(AppConfig):
     verbose_name = "Users and permissions"
 
     def ready(self) -> None:
-        from users import signals  # noqa: F401
+        from users import schema, signals  # noqa: F401

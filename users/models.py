@@ -127,3 +127,34 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return not self.revoked and (self.expiry is None or self.expiry >= timezone.localdate())
+
+
+CALENDAR_TOKEN_PREFIX = "bmc-"
+
+
+class CalendarToken(models.Model):
+    """A user's secret for calendar feed URLs (``?token=``): one per user, read-only.
+
+    It is not an API token: only the calendar feeds accept it (see
+    ``users.authentication.CalendarTokenAuthentication``). The key is ``bmc-`` + a public
+    ``selector`` (to find the row) + a secret; only a SHA-256 of the whole key is stored and
+    it is compared in constant time. Regenerating replaces the key; revoking deletes the row.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    selector = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar token")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.prefix}…)"
+
+    @property
+    def prefix(self) -> str:
+        """What the pages show of the key: enough to recognise it, too little to use it."""
+        return CALENDAR_TOKEN_PREFIX + self.selector[:8]

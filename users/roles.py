@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 ROLES: dict[str, dict] = {
     "admin": {
         "label": _("Admin"),
-        "models": ["auth.user", "auth.group", "users.owner", "users.ruleset", "users.apitoken"],
+        "models": [
+            "auth.user",
+            "auth.group",
+            "users.owner",
+            "users.ruleset",
+            "users.apitoken",
+            # Report templates are managed by the admin role, as in InvenTree's rulesets.
+            "reports.reporttemplate",
+        ],
     },
     "part": {"label": _("Parts"), "models": ["stock.part"]},
     "stock_location": {"label": _("Stock locations"), "models": ["stock.stocklocation"]},

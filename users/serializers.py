@@ -1,4 +1,5 @@
 from django.contrib.auth.models import Group, User
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from users.models import ApiToken, Owner
@@ -59,6 +60,17 @@ class UserSerializer(serializers.ModelSerializer):
         return super().update(instance, validated_data)
 
 
+# ``{"return_order": ["view", "add"], ...}`` in the schema.
+ROLES_FIELD = serializers.DictField(
+    child=serializers.ListField(child=serializers.ChoiceField(choices=ACTIONS))
+)
+
+
+class GroupBriefSerializer(serializers.Serializer):
+    pk = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 def user_roles(user) -> dict[str, list[str]]:
     """``{"return_order": ["view", "add"], ...}``: what the user may do, per role."""
     result = {}
@@ -88,9 +100,11 @@ class MeSerializer(UserBriefSerializer):
             "roles",
         ]
 
+    @extend_schema_field(ROLES_FIELD)
     def get_roles(self, obj):
         return user_roles(obj)
 
+    @extend_schema_field(GroupBriefSerializer(many=True))
     def get_groups(self, obj):
         return [{"pk": g.pk, "name": g.name} for g in obj.groups.all()]
 
@@ -103,6 +117,7 @@ class GroupSerializer(serializers.ModelSerializer):
         model = Group
         fields = ["pk", "name", "roles"]
 
+    @extend_schema_field(ROLES_FIELD)
     def get_roles(self, obj):
         return {rs.name: rs.actions() for rs in obj.rule_sets.all()}
 
@@ -119,6 +134,14 @@ class OwnerSerializer(serializers.ModelSerializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="inventree-python-client")
+
+
+class IssuedTokenSerializer(serializers.Serializer):
+    """The answer to a token request: the key is shown this once."""
+
+    token = serializers.CharField()
+    name = serializers.CharField()
+    expiry = serializers.DateField(allow_null=True)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

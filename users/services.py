@@ -1,14 +1,24 @@
 """Writes for owners, roles and API tokens."""
 
 import datetime
+import hmac
 import secrets
+from collections.abc import Sequence
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from users.models import ApiToken, Owner, RuleSet, hash_token
+from users.models import (
+    CALENDAR_TOKEN_PREFIX,
+    ApiToken,
+    CalendarToken,
+    Owner,
+    RuleSet,
+    hash_token,
+)
 from users.roles import ACTIONS, ROLES
 
 TOKEN_PREFIX = "bmr-"
@@ -122,3 +132,87 @@ def api_token_user(key: str):
     if token.last_seen is None or now - token.last_seen > datetime.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_seen=now)
     return token.user
+
+
+# -- calendar tokens -----------------------------------------------------------------------
+
+CALENDAR_SELECTOR_LENGTH = 16  # hex digits
+CALENDAR_SECRET_BYTES = 32
+CALENDAR_KEY_LENGTH = len(CALENDAR_TOKEN_PREFIX) + CALENDAR_SELECTOR_LENGTH + 43
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user) -> tuple[CalendarToken, str]:
+    """Give ``user`` a new calendar key and return it; any previous key stops working at once.
+
+    The key is never readable again: only its SHA-256 is stored.
+    """
+    selector = secrets.token_hex(CALENDAR_SELECTOR_LENGTH // 2)
+    key = CALENDAR_TOKEN_PREFIX + selector + secrets.token_urlsafe(CALENDAR_SECRET_BYTES)
+    token, _created = CalendarToken.objects.update_or_create(
+        user=user,
+        defaults={"selector": selector, "key_hash": hash_token(key), "created": timezone.now()},
+    )
+    return token, key
+
+
+def calendar_token_revoke(*, user) -> bool:
+    """Delete the user's calendar key; returns whether there was one."""
+    deleted, _by_model = CalendarToken.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def calendar_token_get(*, user) -> CalendarToken | None:
+    return CalendarToken.objects.filter(user=user).first()
+
+
+def _holds_permission(permission: str) -> tuple[Exists, Exists]:
+    app_label, codename = permission.split(".", 1)
+    rows = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        Exists(rows.filter(user=OuterRef("user_id"))),
+        Exists(rows.filter(group__user=OuterRef("user_id"))),
+    )
+
+
+def calendar_token_check(key: str, *, permissions: Sequence[str] = ()):
+    """The active user behind a calendar key, and which of ``permissions`` they hold.
+
+    Returns ``(user, granted)`` or None for an unknown, revoked or malformed key. One query:
+    the row is found by the key's public selector, the stored hash compared in constant time,
+    and the permissions (the user's own or their groups') answered by subqueries, so a
+    calendar client's poll costs a single query for authentication and permission.
+    """
+    if (
+        not isinstance(key, str)
+        or len(key) != CALENDAR_KEY_LENGTH
+        or not key.startswith(CALENDAR_TOKEN_PREFIX)
+    ):
+        return None
+    selector = key[len(CALENDAR_TOKEN_PREFIX) :][:CALENDAR_SELECTOR_LENGTH]
+    annotations = {}
+    for index, permission in enumerate(permissions):
+        own, via_group = _holds_permission(permission)
+        annotations[f"perm_{index}_own"] = own
+        annotations[f"perm_{index}_group"] = via_group
+    token = next(
+        iter(
+            CalendarToken.objects.filter(selector=selector, user__is_active=True)
+            .select_related("user")
+            .annotate(**annotations)[:1]
+        ),
+        None,
+    )
+    # Compare even when no row matched, so a miss and a wrong secret take the same time.
+    stored = token.key_hash if token is not None else "0" * 64
+    if not hmac.compare_digest(stored, hash_token(key)) or token is None:
+        return None
+    user = token.user
+    granted = frozenset(
+        permission
+        for index, permission in enumerate(permissions)
+        if user.is_superuser
+        or getattr(token, f"perm_{index}_own")
+        or getattr(token, f"perm_{index}_group")
+    )
+    return user, granted

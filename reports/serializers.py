@@ -1,0 +1,122 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from reports.models import ReportOutput, ReportTemplate, validate_template_source
+
+
+class ReportTemplateSerializer(serializers.ModelSerializer):
+    """A report template. ``source`` is the template text; ``template`` uploads it as a file
+    instead (multipart, as the inventree client's ``ReportTemplate.create`` sends it)."""
+
+    source = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        style={"base_template": "textarea.html"},
+        help_text=_("HTML and CSS in the Django template language"),
+    )
+    template = serializers.FileField(
+        write_only=True,
+        required=False,
+        help_text=_("The template source as an uploaded file (UTF-8); replaces 'source'"),
+    )
+
+    class Meta:
+        model = ReportTemplate
+        fields = [
+            "pk",
+            "name",
+            "description",
+            "model_type",
+            "source",
+            "template",
+            "filename_pattern",
+            "page_size",
+            "landscape",
+            "merge",
+            "enabled",
+            "revision",
+            "updated_at",
+        ]
+        read_only_fields = ["revision", "updated_at"]
+
+    def validate(self, attrs):
+        upload = attrs.pop("template", None)
+        if upload is not None:
+            try:
+                source = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise serializers.ValidationError(
+                    {"template": [_("The template file must be UTF-8 text.")]}
+                ) from exc
+            try:
+                validate_template_source(source)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"template": exc.messages}) from exc
+            attrs["source"] = source
+        elif self.instance is None and not attrs.get("source"):
+            raise serializers.ValidationError(
+                {"source": [_("Give the template source, or upload it as 'template'.")]}
+            )
+        return attrs
+
+
+class ReportPrintSerializer(serializers.Serializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=ReportTemplate.objects.all())
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        help_text=_("Primary keys of the objects to print"),
+    )
+
+
+class ReportOutputSerializer(serializers.ModelSerializer):
+    """InvenTree's DataOutput shape: the client downloads ``output`` with its credentials."""
+
+    output = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    complete = serializers.SerializerMethodField()
+    output_type = serializers.SerializerMethodField()
+    template_name = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportOutput
+        fields = [
+            "pk",
+            "created",
+            "user",
+            "template",
+            "template_name",
+            "model_type",
+            "items",
+            "filename",
+            "output_type",
+            "total",
+            "progress",
+            "complete",
+            "output",
+            "errors",
+        ]
+        read_only_fields = fields
+
+    def get_output(self, output) -> str:
+        return output.get_absolute_url()
+
+    def get_total(self, output) -> int:
+        return len(output.items)
+
+    get_progress = get_total
+
+    def get_complete(self, output) -> bool:
+        return True
+
+    def get_output_type(self, output) -> str:
+        return "report"
+
+    def get_template_name(self, output) -> str:
+        return output.template.name if output.template_id else ""
+
+    def get_errors(self, output) -> dict | None:
+        return None

@@ -1,0 +1,249 @@
+"""Writes and rendering for reports: templates, PDFs and the outputs users download."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template import engines
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from reports import registry
+from reports.models import ReportOutput, ReportTemplate
+
+# A print request renders in the request; this keeps one request from tying a worker up.
+MAX_PRINT_ITEMS = 500
+
+# Changing any of these changes what the template prints, so the revision goes up.
+RENDERING_FIELDS = ("source", "filename_pattern", "page_size", "landscape", "merge", "model_type")
+TEMPLATE_FIELDS = (
+    "name",
+    "description",
+    "model_type",
+    "source",
+    "filename_pattern",
+    "page_size",
+    "landscape",
+    "merge",
+    "enabled",
+)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    pdf: bytes
+    filename: str
+    pages: int
+
+
+class ReportRenderError(ValidationError):
+    """A template that does not compile or fails while rendering: a 400 naming both."""
+
+    def __init__(self, template: ReportTemplate, error: BaseException | str):
+        detail = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        message = _(
+            'Report template "%(name)s" (id %(pk)s, revision %(revision)s) could not be '
+            "rendered: %(error)s"
+        ) % {
+            "name": template.name,
+            "pk": template.pk,
+            "revision": template.revision,
+            "error": detail,
+        }
+        super().__init__({"template": [message]}, code="report_error")
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def report_base_context(*, template: ReportTemplate, user) -> dict:
+    """The variables every report receives, whatever it prints (see README, "Reports")."""
+    now = timezone.localtime()
+    return {
+        "base_url": settings.BOOMERANG_BASE_URL,
+        "instance_name": settings.BOOMERANG_INSTANCE_NAME,
+        "date": now.date(),
+        "datetime": now,
+        "template": template,
+        "template_name": template.name,
+        "template_description": template.description,
+        "template_revision": template.revision,
+        "user": user if user is not None and user.is_authenticated else None,
+        "page_size": template.page_size_css,
+        "landscape": template.landscape,
+        "merge": template.merge,
+    }
+
+
+def _compile(template: ReportTemplate, source: str):
+    try:
+        return engines["django"].from_string(source)
+    except Exception as exc:
+        raise ReportRenderError(template, exc) from exc
+
+
+def _render_html(template: ReportTemplate, compiled, context: dict) -> str:
+    try:
+        html = compiled.render(context)
+    except Exception as exc:
+        raise ReportRenderError(template, exc) from exc
+    if not html.strip():
+        raise ReportRenderError(template, _("the template produced an empty document"))
+    return html
+
+
+def _filename(template: ReportTemplate, context: dict) -> str:
+    compiled = _compile(template, template.effective_filename_pattern)
+    try:
+        rendered = compiled.render(context)
+    except Exception as exc:
+        raise ReportRenderError(template, exc) from exc
+    name = get_valid_filename(" ".join(rendered.split())) if rendered.strip() else ""
+    name = name or "report.pdf"
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
+def report_render(*, template: ReportTemplate, instances: Sequence, user) -> RenderedReport:
+    """Render ``template`` for ``instances`` into one PDF.
+
+    Without ``merge`` each instance is rendered as its own document and the pages are joined;
+    with it, the template renders once and loops over ``instances``. Runs no query of its own
+    beyond what the registered context builder reads. A template that fails to compile or to
+    render raises ``ReportRenderError`` (a ValidationError naming the template and the error).
+    """
+    entry = registry.get(template.model_type)
+    if entry is None:
+        raise ReportRenderError(template, _("model type %s is not available") % template.model_type)
+    if not instances:
+        raise ValidationError({"items": [_("Select at least one item to print.")]})
+    compiled = _compile(template, template.source)
+    base = report_base_context(template=template, user=user)
+    per_instance = [{**base, **entry.context(instance)} for instance in instances]
+    contexts = [{**base, "instances": per_instance}] if template.merge else per_instance
+    from reports import pdf  # WeasyPrint is heavy to import: load it on the first print
+
+    documents = []
+    for context in contexts:
+        html = _render_html(template, compiled, context)
+        try:
+            documents.append(pdf.html_to_document(html))
+        except Exception as exc:
+            raise ReportRenderError(template, exc) from exc
+    try:
+        data = pdf.documents_to_pdf(documents)
+    except Exception as exc:
+        raise ReportRenderError(template, exc) from exc
+    return RenderedReport(
+        pdf=data,
+        filename=_filename(template, per_instance[0]),
+        pages=sum(len(document.pages) for document in documents),
+    )
+
+
+def report_instances(*, template: ReportTemplate, items: Sequence[int], user) -> list:
+    """The objects ``items`` names, loaded for the template's context, in the order given.
+
+    Raises PermissionDenied unless ``user`` may view that model, and a ValidationError on
+    ``items`` for a disabled template, too many items or ids that do not exist.
+    """
+    entry = registry.get(template.model_type)
+    if entry is None:
+        raise ValidationError({"template": [_("This template's model type is not available.")]})
+    if not (user.is_superuser or user.has_perm(entry.view_permission)):
+        raise PermissionDenied
+    if not template.enabled:
+        message = _('Report template "%s" is disabled.') % template.name
+        raise ValidationError({"template": [message]})
+    pks = list(dict.fromkeys(int(pk) for pk in items))
+    if not pks:
+        raise ValidationError({"items": [_("Select at least one item to print.")]})
+    if len(pks) > MAX_PRINT_ITEMS:
+        raise ValidationError({"items": [_("Print at most %d items at once.") % MAX_PRINT_ITEMS]})
+    found = {instance.pk: instance for instance in entry.queryset().filter(pk__in=pks)}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        raise ValidationError(
+            {
+                "items": [
+                    _("No %(model)s with id %(ids)s.")
+                    % {"model": entry.name, "ids": ", ".join(map(str, missing))}
+                ]
+            }
+        )
+    return [found[pk] for pk in pks]
+
+
+def report_print(*, template: ReportTemplate, items: Sequence[int], user) -> ReportOutput:
+    """Render ``template`` for the objects ``items`` names and keep the PDF for ``user``.
+
+    Needs the view permission on the template's model (PermissionDenied otherwise); errors
+    in the request or the template are ValidationErrors (see ``report_instances`` and
+    ``report_render``).
+    """
+    instances = report_instances(template=template, items=items, user=user)
+    rendered = report_render(template=template, instances=instances, user=user)
+    output = ReportOutput(
+        user=user,
+        template=template,
+        model_type=template.model_type,
+        items=[instance.pk for instance in instances],
+        filename=rendered.filename,
+    )
+    output.output.save(rendered.filename, ContentFile(rendered.pdf), save=False)
+    try:
+        output.save()
+    except Exception:
+        output.output.delete(save=False)
+        raise
+    return output
+
+
+def report_outputs_prune(*, older_than: datetime.timedelta) -> int:
+    """Delete outputs (and their files) created more than ``older_than`` ago; return how many."""
+    cutoff = timezone.now() - older_than
+    count = 0
+    for output in ReportOutput.objects.filter(created__lt=cutoff).iterator(chunk_size=500):
+        output.output.delete(save=False)
+        output.delete()
+        count += 1
+    return count
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+def report_template_create(*, user, **fields) -> ReportTemplate:
+    """Create a template after validating every field (syntax included)."""
+    template = ReportTemplate(**{k: v for k, v in fields.items() if k in TEMPLATE_FIELDS})
+    template.full_clean()
+    with transaction.atomic():
+        template.save()
+    return template
+
+
+@transaction.atomic
+def report_template_update(*, template: ReportTemplate, user, data: dict) -> ReportTemplate:
+    """Change a template; its revision goes up when anything that affects the output changes."""
+    locked = ReportTemplate.objects.select_for_update().get(pk=template.pk)
+    changed = False
+    for field, value in data.items():
+        if field not in TEMPLATE_FIELDS:
+            continue
+        if field in RENDERING_FIELDS and getattr(locked, field) != value:
+            changed = True
+        setattr(locked, field, value)
+    if changed:
+        locked.revision += 1
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def report_template_delete(*, template: ReportTemplate, user) -> None:
+    template.delete()

@@ -1,0 +1,210 @@
+"""Each page runs a fixed number of queries, whatever the number of rows it shows.
+
+Every test renders a page at two data sizes with the same pinned count, so an N+1 (a template
+following a relation its selector did not load) fails here with the SQL printed. When a page
+legitimately needs one more query, change its constant and say which query in the comment.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from djmoney.money import Money
+
+from common.models import Attachment
+from returns.models import ProjectCode, ReturnOrderHistory
+from returns.statuses import ReturnOrderStatus
+from stock.models import StockItemTracking
+from stock.statuses import StockHistoryCode
+from tests.factories import (
+    AddressFactory,
+    ContactFactory,
+    CustomerFactory,
+    GroupFactory,
+    LocationFactory,
+    PartFactory,
+    UserFactory,
+)
+from tests.pages.factories import (
+    ExtraLineFactory,
+    HeldItemFactory,
+    LineFactory,
+    OrderFactory,
+    owner_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+S = ReturnOrderStatus
+SIZES = [3, 12]
+DAY = datetime.date(2031, 5, 14)
+STATUSES = [S.PENDING, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETE, S.CANCELLED]
+
+# Every page: the session, the user, the user's and the group's permissions (2), and the
+# navigation's RETURNORDER_ENABLED (context processor).
+BASE = 5
+# The index: the decorator's RETURNORDER_ENABLED, the count, the keys of the page's orders,
+# those orders, the user's calendar token (the Subscribe panel), and the filter form's
+# customer and owner choices.
+INDEX_QUERIES = BASE + 7
+# The calendar: the decorator's setting, the month's orders, the filter form's two choices.
+CALENDAR_QUERIES = BASE + 4
+# The order page: the decorator's setting, the order, its lines, extra lines, history and
+# attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked?)
+DETAIL_QUERIES = BASE + 6
+# The company page: the company, contacts, addresses, stock held, its orders, and the setting.
+COMPANY_QUERIES = BASE + 6
+# The stock item page: the item, its tracking, the orders tracking names, its lines, setting.
+STOCK_ITEM_QUERIES = BASE + 5
+
+
+def order_with_everything(
+    *, customer=None, status=S.IN_PROGRESS, target_date=DAY, n=0, responsible=None
+):
+    """An order whose page rows follow every relation the index and calendar can show."""
+    customer = customer or CustomerFactory()
+    responsible = responsible or owner_of(GroupFactory() if n % 2 else UserFactory())
+    code = ProjectCode.objects.create(code=f"PC-{customer.pk}-{n}", responsible=responsible)
+    order = OrderFactory(
+        customer=customer,
+        status=status,
+        target_date=target_date,
+        contact=ContactFactory(company=customer),
+        address=AddressFactory(company=customer),
+        responsible=responsible,
+        project_code=code,
+        created_by=UserFactory(),
+        total_price=Money(Decimal("12.5"), "USD"),
+    )
+    LineFactory(order=order)
+    LineFactory(order=order, received_date=DAY)
+    return order
+
+
+def page_rows(response, marker: str) -> int:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode().count(marker)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_index_queries_are_fixed(enabled, viewer, django_assert_num_queries, rows):
+    for n in range(rows):
+        order_with_everything(status=STATUSES[n % len(STATUSES)], n=n)
+    with django_assert_num_queries(INDEX_QUERIES):
+        response = viewer.get("/returns/")
+    assert page_rows(response, 'class="fw-semibold"') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_filtered_sorted_index_queries_are_fixed(enabled, viewer, django_assert_num_queries, rows):
+    mine = owner_of(viewer.user.groups.get())
+    for n in range(rows):
+        order_with_everything(n=n, responsible=mine)
+        order_with_everything(n=n, status=S.PENDING)  # filtered out
+    with django_assert_num_queries(INDEX_QUERIES):
+        response = viewer.get(
+            "/returns/?status=20&outstanding=true&search=Faulty&sort=-responsible"
+            "&target_date_after=2031-01-01&assigned_to_me=on"
+        )
+    assert page_rows(response, 'class="fw-semibold"') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_index_page_two_queries_are_fixed(enabled, viewer, django_assert_num_queries, rows):
+    for n in range(25 + rows):
+        OrderFactory(target_date=DAY, responsible=owner_of(UserFactory()) if n % 2 else None)
+    with django_assert_num_queries(INDEX_QUERIES):
+        response = viewer.get("/returns/?page=2&sort=customer")
+    assert page_rows(response, 'class="fw-semibold"') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_calendar_queries_are_fixed(enabled, viewer, django_assert_num_queries, rows):
+    for n in range(rows):
+        order_with_everything(
+            status=STATUSES[n % len(STATUSES)],
+            target_date=DAY + datetime.timedelta(days=n % 10),
+            n=n,
+        )
+    with django_assert_num_queries(CALENDAR_QUERIES):
+        response = viewer.get("/returns/?view=calendar&month=2031-05&include_completed=1")
+    assert page_rows(response, "calendar-entry") == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_detail_queries_are_fixed(enabled, clerk, django_assert_num_queries, rows):
+    order = order_with_everything()
+    bay = LocationFactory()
+    for n in range(rows):
+        part = PartFactory()
+        LineFactory(
+            order=order,
+            item__part=part,
+            item__location=bay if n % 2 else None,
+            received_date=DAY if n % 2 else None,
+            price=Money(Decimal("3"), "EUR"),
+        )
+        ExtraLineFactory(order=order)
+        ReturnOrderHistory.objects.create(
+            order=order, kind="status", from_status=10, to_status=20, user=UserFactory()
+        )
+        ReturnOrderHistory.objects.create(
+            order=order,
+            kind="received",
+            user=UserFactory(),
+            data={"stock_items": [1, 2], "location_name": "Bay"},
+        )
+        Attachment.objects.create(
+            model_type="returnorder",
+            model_id=order.pk,
+            link=f"https://example.com/{n}",
+            upload_user=UserFactory(),
+        )
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = clerk.get(f"/returns/{order.pk}/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('href="/stock/') == rows + 2  # each line links to its stock item
+    assert content.count('href="https://example.com/') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_company_page_queries_are_fixed(enabled, clerk, django_assert_num_queries, rows):
+    company = CustomerFactory()
+    bay = LocationFactory()
+    for n in range(rows):
+        ContactFactory(company=company)
+        AddressFactory(company=company, primary=n == 0)
+        HeldItemFactory(customer=company, part=PartFactory(), location=bay if n % 2 else None)
+        order_with_everything(customer=company, status=STATUSES[n % len(STATUSES)], n=n)
+    with django_assert_num_queries(COMPANY_QUERIES):
+        response = clerk.get(f"/companies/{company.pk}/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    # Held stock: the items created here plus the two line items of each order.
+    assert content.count('href="/stock/') == rows + 2 * rows
+    assert len(re.findall(r'href="/returns/\d+/"', content)) == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_stock_item_page_queries_are_fixed(enabled, clerk, django_assert_num_queries, rows):
+    item = HeldItemFactory(location=LocationFactory())
+    for _ in range(rows):
+        order = OrderFactory(customer=item.customer, status=S.COMPLETE)
+        LineFactory(order=order, item=item, received_date=DAY)
+        StockItemTracking.objects.create(
+            item=item,
+            tracking_type=StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER,
+            user=UserFactory(),
+            deltas={"returnorder": order.pk, "location": 1},
+        )
+        StockItemTracking.objects.create(
+            item=item, tracking_type=StockHistoryCode.SENT_TO_CUSTOMER, user=UserFactory()
+        )
+    with django_assert_num_queries(STOCK_ITEM_QUERIES):
+        response = clerk.get(f"/stock/{item.pk}/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    # Each order is linked twice: from its tracking entry and from the list of returns.
+    assert len(re.findall(r'href="/returns/\d+/"', content)) == 2 * rows
