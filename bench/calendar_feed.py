@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,8 @@ def setup_django(database: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
+    # WhiteNoise warns that collectstatic has not run; the feed serves no static files.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
     django.setup()
     from django.conf import settings
 

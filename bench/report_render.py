@@ -9,10 +9,12 @@ each scenario in a fresh child process so the figures do not mix:
 * one order with 50 lines, as ``POST /api/report/print/`` renders it in the request;
 * 100 orders in one request, merged into one PDF.
 
-For each it prints the first (cold: WeasyPrint's import and font set-up included) and the
-median warm time, pages, PDF size, the peak of Python allocations (tracemalloc, measured in a
-separate pass; WeasyPrint's C libraries are not traced) and the process's peak resident set
-size (``ru_maxrss``, which covers everything).
+The merged print lays the orders out 20 at a time and joins the parts (``reports.pdf``), so
+its memory follows the batch, not the number of orders. For each scenario it prints the pages,
+the PDF size, the first (cold: WeasyPrint's import and font set-up included) and the median
+warm time, the peak of Python allocations (tracemalloc, measured in a separate pass;
+WeasyPrint's C libraries are not traced) and the process's peak resident set size
+(``ru_maxrss``, which covers everything).
 """
 
 import argparse

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from reports import registry
 from reports.models import ReportOutput, ReportTemplate
 
-# A print request renders in the request; this keeps one request from tying a worker up.
-MAX_PRINT_ITEMS = 500
+# A print renders in the request (Boomerang has no task queue), at roughly a fifth of a second
+# per one-page order on one core (bench/report_render.py): this keeps a request under a minute.
+MAX_PRINT_ITEMS = 100
 
 # Changing any of these changes what the template prints, so the revision goes up.
 RENDERING_FIELDS = ("source", "filename_pattern", "page_size", "landscape", "merge", "model_type")
@@ -127,22 +128,14 @@ def report_render(*, template: ReportTemplate, instances: Sequence, user) -> Ren
     contexts = [{**base, "instances": per_instance}] if template.merge else per_instance
     from reports import pdf  # WeasyPrint is heavy to import: load it on the first print
 
-    documents = []
-    for context in contexts:
-        html = _render_html(template, compiled, context)
-        try:
-            documents.append(pdf.html_to_document(html))
-        except Exception as exc:
-            raise ReportRenderError(template, exc) from exc
+    htmls = (_render_html(template, compiled, context) for context in contexts)
     try:
-        data = pdf.documents_to_pdf(documents)
+        data, pages = pdf.html_to_pdf(htmls)
+    except ReportRenderError:
+        raise
     except Exception as exc:
         raise ReportRenderError(template, exc) from exc
-    return RenderedReport(
-        pdf=data,
-        filename=_filename(template, per_instance[0]),
-        pages=sum(len(document.pages) for document in documents),
-    )
+    return RenderedReport(pdf=data, filename=_filename(template, per_instance[0]), pages=pages)
 
 
 def report_instances(*, template: ReportTemplate, items: Sequence[int], user) -> list:

@@ -1,4 +1,4 @@
-"""The return-order calendar feed: what it selects, its validators and its iCalendar body.
+"""The return-order calendar feed: its filters, its validators and its iCalendar body.
 
 The body is a pure function of the selected orders and a few settings — no "now", no
 "overdue" — so the same data always gives the same bytes and a strong ETag stays valid for as
@@ -110,8 +110,8 @@ def order_event(order: ReturnOrder, *, base_url: str, host: str, labels: _Labels
     """One VEVENT: an all-day event on the order's target date, serialized.
 
     DTEND is the day after DTSTART (RFC 5545 §3.6.1: it is exclusive). Values are encoded
-    and lines folded by icalendar; the lines are put together here because icalendar's
-    component tree costs ten times more, and a feed holds thousands of events.
+    and lines folded by icalendar; the lines are put together here because building
+    icalendar's component tree costs several times more, and a feed holds thousands.
     """
     customer = order.customer.name if order.customer_id else labels.no_customer
     url = base_url + order.get_absolute_url()
@@ -141,7 +141,7 @@ def order_event(order: ReturnOrder, *, base_url: str, host: str, labels: _Labels
 
 def _content_line(line: str) -> bytes:
     data = line.encode()
-    # icalendar folds below 75 octets; most lines are shorter and need no folding.
+    # icalendar keeps lines under 75 octets; most are shorter and need no folding.
     if len(data) < FOLD_AT:
         return data + b"\r\n"
     return Contentlines([Contentline(line)]).to_ical()

@@ -1,4 +1,7 @@
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,6 +43,27 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
         ]
         read_only_fields = ["is_superuser", "last_login", "date_joined"]
+
+    def validate_is_staff(self, value):
+        request = self.context.get("request")
+        current = self.instance.is_staff if self.instance is not None else False
+        if value != current and not (request and request.user.is_superuser):
+            raise serializers.ValidationError(
+                _("Only a superuser can grant or remove staff status.")
+            )
+        return value
+
+    def validate(self, attrs):
+        password = attrs.get("password")
+        if password:
+            candidate = self.instance or User(
+                username=attrs.get("username", ""), email=attrs.get("email", "")
+            )
+            try:
+                validate_password(password, user=candidate)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
 
     def create(self, validated_data):
         password = validated_data.pop("password", None)

@@ -102,6 +102,21 @@ def test_several_orders_make_one_pdf_with_each_order_on_its_own_pages(default_te
     assert rendered.filename == f"ReturnOrder-{first.reference}.pdf"
 
 
+def test_large_prints_are_laid_out_in_batches_and_joined_in_order(monkeypatch):
+    from reports import pdf
+
+    monkeypatch.setattr(pdf, "BATCH_SIZE", 2)
+    template = ReportTemplateFactory(source="<h1>Order {{ reference }}</h1>")
+    orders = ReturnOrderFactory.create_batch(5)
+
+    rendered = _render(template, *reversed(orders))
+
+    text = pdf_text(rendered.pdf)
+    assert rendered.pages == pdf_pages(rendered.pdf) == 5
+    positions = [text.index(f"Order {order.reference}") for order in reversed(orders)]
+    assert positions == sorted(positions)
+
+
 def test_a_merge_template_renders_once_over_all_instances():
     template = ReportTemplateFactory(
         merge=True,
@@ -315,3 +330,13 @@ def test_qr_code_is_an_svg_data_uri_of_the_data():
     inline = _tag("{% qrcode_svg 'RMA-0001' %}")
     assert inline.startswith("<svg") and "RMA-0001" not in inline
     assert engines["django"].from_string("{% load barcode %}{% qrcode 'x' %}").render({})
+
+
+def test_a_print_is_limited_in_size(monkeypatch):
+    monkeypatch.setattr(services, "MAX_PRINT_ITEMS", 2)
+    orders = ReturnOrderFactory.create_batch(3)
+
+    with pytest.raises(ValidationError) as excinfo:
+        _instances(ReportTemplateFactory(), *orders)
+
+    assert "at most 2" in str(excinfo.value.message_dict["items"])

@@ -650,3 +650,31 @@ def test_role_permissions_decide_what_the_api_allows(make_user):
     assert_json(client.post("/api/part/", {"name": "Yes"}), 201)
     services.group_set_role(group=group, role="part")
     assert_json(client.get("/api/part/"), 403)
+
+
+def test_user_admin_cannot_grant_staff_status(make_user):
+    """The admin role manages accounts; only a superuser makes someone staff."""
+    manager = make_user(admin=["view", "add", "change"])
+    target = make_user()
+    client = APIClient()
+    client.force_authenticate(manager)
+    response = client.patch(f"/api/user/{target.pk}/", {"is_staff": True}, format="json")
+    assert response.status_code == 400
+    assert "superuser" in response.json()["is_staff"][0]
+    target.refresh_from_db()
+    assert target.is_staff is False
+
+
+def test_passwords_set_through_the_api_must_pass_the_validators(make_user):
+    manager = make_user(admin=["view", "add", "change"])
+    client = APIClient()
+    client.force_authenticate(manager)
+    response = client.post("/api/user/", {"username": "newbie", "password": "123"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["password"]
+    assert not User.objects.filter(username="newbie").exists()
+    response = client.post(
+        "/api/user/", {"username": "newbie", "password": "a-Long-enough-pass-19"}, format="json"
+    )
+    assert response.status_code == 201
+    assert User.objects.get(username="newbie").check_password("a-Long-enough-pass-19")
