@@ -118,9 +118,10 @@ def test_history_lists_who_changed_what(enabled, clerk):
     [
         (S.PENDING, False, {"edit", "issue", "hold", "cancel", "delete"}),
         (S.IN_PROGRESS, False, {"edit", "receive", "complete", "hold", "cancel", "delete"}),
-        (S.IN_PROGRESS, True, {"edit", "complete", "hold", "cancel", "delete"}),
+        # Received lines are stock history: the order can no longer be deleted.
+        (S.IN_PROGRESS, True, {"edit", "complete", "hold", "cancel"}),
         (S.ON_HOLD, False, {"edit", "resume", "cancel", "delete"}),
-        (S.COMPLETE, True, {"delete"}),
+        (S.COMPLETE, True, set()),
         (S.CANCELLED, False, {"edit", "delete"}),
     ],
 )
@@ -181,6 +182,17 @@ def test_delete_only_permission_offers_delete_but_no_workflow(enabled, page_clie
     order = OrderFactory(status=S.PENDING)
     # ``delete`` implies ``change`` in Boomerang's roles, but never ``add``.
     assert actions(page(deleter, order)) == {"edit", "delete"}
+
+
+def test_delete_is_not_offered_once_lines_are_received(enabled, page_client):
+    """The service refuses to delete received stock history, so the page does not offer it."""
+    deleter = page_client(return_order=["view", "delete"])
+    order = OrderFactory(status=S.IN_PROGRESS)
+    line = LineFactory(order=order)
+    assert "delete" in actions(page(deleter, order))
+    line.received_date = TODAY()
+    line.save(update_fields=["received_date"])
+    assert "delete" not in actions(page(deleter, order))
 
 
 # -- transitions ---------------------------------------------------------------------------

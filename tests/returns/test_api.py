@@ -1191,7 +1191,7 @@ SETTING_KEYS = [
 
 @pytest.mark.parametrize(
     ("key", "default"),
-    zip(SETTING_KEYS, ["False", "RMA-{ref:04d}", "False", "False"], strict=True),
+    list(zip(SETTING_KEYS, ["False", "RMA-{ref:04d}", "False", "False"], strict=True)),
 )
 def test_settings_are_readable_by_any_logged_in_user(key, default, client_for):
     response = client_for().get(f"/api/settings/global/{key}/")
