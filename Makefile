@@ -19,6 +19,7 @@ help:
 	@echo "make format   apply ruff's formatting and safe fixes"
 
 $(STAMP): pyproject.toml
+	@bash scripts/ensure_system_libs.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

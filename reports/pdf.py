@@ -7,6 +7,7 @@ URL is refused, so rendering never waits on, or leaks requests to, another host.
 import io
 import mimetypes
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -32,12 +33,11 @@ class LocalOnlyFetcher(URLFetcher):
 
 
 def _static_path(url: str) -> str | None:
-    static_url = (
-        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + (settings.STATIC_URL)
-    )
+    """``css/x.css`` for ``<BOOMERANG_BASE_URL>/static/css/x.css``; None for other URLs."""
+    static_url = "/" + settings.STATIC_URL.lstrip("/")
     for prefix in (settings.BOOMERANG_BASE_URL + static_url, "file://" + static_url):
         if url.startswith(prefix):
-            return url.removeprefix(prefix).split("?")[0].split("#")[0]
+            return unquote(url.removeprefix(prefix).split("?")[0].split("#")[0])
     return None
 
 

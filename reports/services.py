@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from reports import registry
 from reports.models import ReportOutput, ReportTemplate
 
-# A print renders in the request (Boomerang has no task queue), at roughly a fifth of a second
-# per one-page order on one core (bench/report_render.py): this keeps a request under a minute.
+# A print renders in the request (Boomerang has no task queue), at about 0.15 s per one-page
+# order on one core (bench/report_render.py): this keeps a request well under a minute.
 MAX_PRINT_ITEMS = 100
 
 # Changing any of these changes what the template prints, so the revision goes up.

@@ -5,7 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.template import engines
 from djmoney.money import Money
 
@@ -247,11 +247,17 @@ def test_unknown_items_and_disabled_templates_are_refused(order_with_lines):
     assert "disabled" in _error_message(excinfo)
 
 
-def test_external_resources_are_never_fetched():
+def test_external_resources_are_never_fetched(settings):
+    settings.BOOMERANG_BASE_URL = "https://rma.example.com"
     fetcher = LocalOnlyFetcher()
     with pytest.raises(ValueError, match=r"not http://example\.com/logo\.png"):
         fetcher.fetch("http://example.com/logo.png")
+    with pytest.raises(SuspiciousFileOperation):
+        fetcher.fetch("https://rma.example.com/static/%2e%2e/%2e%2e/etc/passwd")
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
+    css = fetcher.fetch("https://rma.example.com/static/css/boomerang.css")
+    assert css.content_type == "text/css"
+    assert css.read()
 
 
 def test_a_template_linking_remote_images_still_renders(order_with_lines):
