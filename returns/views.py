@@ -189,13 +189,8 @@ def return_order_index(request):
     if request.GET.get("view") == "calendar":
         return _calendar(request, form, queryset)
 
-    sort = request.GET.get("sort", "-reference")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        sort, key = "-reference", "reference"
-    descending = sort.startswith("-")
-    ordering = [f"-{f}" if descending else f for f in SORTS[key]]
-    queryset = queryset.order_by(*ordering, "-pk" if descending else "pk")
+    key, descending = _sort_key(request.GET.get("sort"))
+    queryset = queryset.order_by(*_sort_fields(request.GET.get("sort")))
 
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -729,13 +724,18 @@ def notes_save(request, pk):
 # -- export and print ----------------------------------------------------------------------
 
 
-def _sort_fields(sort: str | None) -> list[str]:
-    """The index page's ``sort`` parameter as ``order_by`` fields, as the page applies it."""
+def _sort_key(sort: str | None) -> tuple[str, bool]:
+    """The index page's ``sort`` parameter as (column, descending); unknown means -reference."""
     sort = sort or "-reference"
     if sort.lstrip("-") not in SORTS:
         sort = "-reference"
-    descending = sort.startswith("-")
-    fields = [f"-{f}" if descending else f for f in SORTS[sort.lstrip("-")]]
+    return sort.lstrip("-"), sort.startswith("-")
+
+
+def _sort_fields(sort: str | None) -> list[str]:
+    """The index page's ``sort`` parameter as ``order_by`` fields, pk last as a tie-breaker."""
+    key, descending = _sort_key(sort)
+    fields = [f"-{f}" if descending else f for f in SORTS[key]]
     return [*fields, "-pk" if descending else "pk"]
 
 

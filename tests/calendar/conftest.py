@@ -48,20 +48,6 @@ def fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """``{% static %}`` without a collectstatic manifest, which the test run never builds."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 class OrderFactory(factory.django.DjangoModelFactory):
     """A return order straight through the ORM, in any status, due in a week by default."""
 

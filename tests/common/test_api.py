@@ -45,12 +45,6 @@ ATTACHMENT_FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every client fixture hashes a password; the production hasher would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media(settings, tmp_path):
     """Uploaded files go to a throw-away directory."""

@@ -50,12 +50,6 @@ ADDRESS_FIELDS = {
 COMPANY_BRIEF_FIELDS = {"pk", "active", "name", "description", "currency", "is_customer"}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every client fixture hashes a password; the production hasher would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def assert_json(response, status_code):
     """The status, then the exact Content-Type the inventree client insists on."""
     assert response.status_code == status_code, response.content

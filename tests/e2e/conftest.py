@@ -95,23 +95,6 @@ def browser(allow_orm_beside_playwright) -> Iterator[Browser | None]:
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The live server runs in this process, so the cheap hasher applies to its logins too."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """``{% static %}`` without a collectstatic manifest (tests run with DEBUG off, which picks
-    the manifest storage, and nothing builds the manifest); the live server serves the files
-    from the finders."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def new_page(browser, live_server):
     """``new_page()`` or ``new_page(viewport={...})``: a page in a fresh context (own cookies)."""

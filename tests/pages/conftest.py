@@ -9,21 +9,6 @@ ALL = ("view", "add", "change", "delete")
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factories hash a password for every user; the real hasher would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """``{% static %}`` without a collectstatic manifest, which the test run never builds."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded attachments land in a throwaway folder, never in the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -29,9 +29,3 @@ def set_setting(db):
         return site_settings.set_value(key, value)
 
     return _set
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factories hash a password for every user; the real hasher would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

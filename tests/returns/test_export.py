@@ -31,15 +31,6 @@ ORDERS = "/api/order/ro/"
 LINES = "/api/order/ro-line/"
 
 
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """The index page links static files; without a built manifest the default storage cannot."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def orders(db):
     """Five orders: two customers, three statuses, searchable descriptions, priced lines."""
