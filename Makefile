@@ -32,7 +32,8 @@ $(LOCAL)/secret_key:
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 run: install $(LOCAL)/secret_key
-	@export DEBUG=true SECRET_KEY="$$(cat $(LOCAL)/secret_key)"; \
+	@export DEBUG=true SECRET_KEY="$$(cat $(LOCAL)/secret_key)" \
+		BOOMERANG_BASE_URL="$${BOOMERANG_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/python manage.py migrate --no-input && \
 	$(BIN)/python manage.py setup_site && \
 	exec $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from returns import demo
 
@@ -47,7 +48,9 @@ class Command(BaseCommand):
 
         demo_password = _secret(secrets_path / "demo_password")
         if not no_demo and not demo.demo_data_present():
-            demo.load_demo_data(password=demo_password)
+            # The demo's workflow steps would otherwise print a dozen notification e-mails.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                demo.load_demo_data(password=demo_password)
             self.stdout.write(self.style.SUCCESS("Loaded the demo data."))
 
         self.stdout.write("")

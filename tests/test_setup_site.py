@@ -1,0 +1,62 @@
+"""`make run`'s first-run set-up: an administrator, the demo data once, printed logins."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from companies.models import Company
+from returns.models import ReturnOrder
+from returns.statuses import ReturnOrderStatus
+from stock.models import StockItem
+
+
+def run_setup(tmp_path) -> str:
+    out = StringIO()
+    call_command("setup_site", secrets_dir=str(tmp_path), stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_first_run_creates_admin_and_demo_data_and_prints_logins(tmp_path):
+    output = run_setup(tmp_path)
+
+    admin_password = (tmp_path / "admin_password").read_text().strip()
+    demo_password = (tmp_path / "demo_password").read_text().strip()
+    assert f"admin / {admin_password}" in output
+    assert f"clerk / {demo_password}" in output
+    assert authenticate(username="admin", password=admin_password).is_superuser
+    clerk = authenticate(username="clerk", password=demo_password)
+    assert clerk is not None and clerk.has_perm("returns.add_returnorder")
+    viewer = User.objects.get(username="viewer")
+    assert viewer.has_perm("returns.view_returnorder")
+    assert not viewer.has_perm("returns.add_returnorder")
+    assert {"Returns clerks", "Viewers"} <= set(Group.objects.values_list("name", flat=True))
+
+    assert Company.objects.filter(is_customer=True).count() >= 3
+    assert StockItem.objects.filter(customer__isnull=False, serial__isnull=False).exists()
+    statuses = set(ReturnOrder.objects.values_list("status", flat=True))
+    assert statuses == set(ReturnOrderStatus.values), "demo orders cover every status"
+
+
+@pytest.mark.django_db
+def test_second_run_loads_nothing_again(tmp_path):
+    run_setup(tmp_path)
+    counts = (User.objects.count(), Company.objects.count(), ReturnOrder.objects.count())
+    output = run_setup(tmp_path)
+    assert (User.objects.count(), Company.objects.count(), ReturnOrder.objects.count()) == counts
+    assert "Loaded the demo data" not in output
+    assert "admin / " in output  # the kept password is printed again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_load_sends_no_mail(tmp_path, mailoutbox):
+    """The demo issues and receives orders; their notifications must not flood the console.
+
+    Transactional, so the notifications' on-commit hooks really run during the load.
+    """
+    run_setup(tmp_path)
+    assert ReturnOrder.objects.exists()
+    assert mailoutbox == []
