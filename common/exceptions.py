@@ -8,7 +8,6 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,8 +54,3 @@ def exception_handler(exc, context):
         response.data = _rename_all(response.data)
         return response
     return None
-
-
-def json_not_found(request, exception=None):
-    """JSON 404 for API paths Boomerang does not serve, so unsupported features fail loudly."""
-    return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)

@@ -41,13 +41,6 @@ def get(name: str | None) -> ModelType | None:
     return _registry.get(str(name).strip().lower())
 
 
-def for_model(model: type[models.Model]) -> ModelType | None:
-    for model_type in _registry.values():
-        if model_type.model is model:
-            return model_type
-    return None
-
-
 def all_types() -> list[ModelType]:
     return sorted(_registry.values(), key=lambda t: t.name)
 

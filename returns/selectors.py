@@ -117,14 +117,6 @@ def project_code_list() -> QuerySet[ProjectCode]:
     return ProjectCode.objects.select_related("responsible", "responsible__owner_type")
 
 
-def orders_assigned_to(user) -> QuerySet[ReturnOrder]:
-    return ReturnOrder.objects.filter(responsible__in=Owner.objects.for_user(user))
-
-
-def has_received_lines(order: ReturnOrder) -> bool:
-    return ReturnOrderLineItem.objects.filter(order=order, received_date__isnull=False).exists()
-
-
 # -- calendar feed -------------------------------------------------------------------------
 
 CALENDAR_FIELDS = (
