@@ -19,6 +19,30 @@ from common.permissions import IsStaffForWrites, model_permission
 from common.serializers import AttachmentSerializer, MetadataSerializer, SiteSettingSerializer
 
 
+class ServiceWriteMixin:
+    """For views whose writes go through a service.
+
+    ``render_instance`` answers with the object re-read through ``get_queryset`` (the selector
+    that loads what the serializer shows); PUT/PATCH validate the shape with the serializer,
+    hand the data to ``perform_service_update``, and answer with the fresh object.
+    """
+
+    def render_instance(self, pk, status_code=status.HTTP_200_OK):
+        instance = self.get_queryset().get(pk=pk)
+        return Response(self.get_serializer(instance).data, status=status_code)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_service_update(instance, serializer.validated_data)
+        return self.render_instance(instance.pk)
+
+    def perform_service_update(self, instance, data):
+        raise NotImplementedError
+
+
 class ApiRootView(APIView):
     """``GET /api/``: anonymous server details the inventree client reads when it connects."""
 

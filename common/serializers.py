@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from common import model_types
 from common.models import Attachment
+from common.site_settings import TRUE_VALUES
 
 
 class DetailToggleMixin:
@@ -17,7 +18,7 @@ class DetailToggleMixin:
     """
 
     detail_defaults: dict[str, bool] = {}
-    TRUE_VALUES = {"1", "true", "yes", "on", "y", "t"}
+    TRUE_VALUES = TRUE_VALUES
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

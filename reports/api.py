@@ -19,6 +19,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import ServiceWriteMixin
 from reports import registry, selectors, services
 from reports.models import ReportTemplate
 from reports.serializers import (
@@ -39,7 +40,7 @@ class ReportTemplateFilter(df.FilterSet):
         return queryset.filter(model_type=str(value).strip().lower())
 
 
-class ReportTemplateMixin:
+class ReportTemplateMixin(ServiceWriteMixin):
     serializer_class = ReportTemplateSerializer
     # The queryset comes from a selector, so the role check needs the model named.
     permission_model = ReportTemplate
@@ -54,10 +55,6 @@ class ReportTemplateMixin:
             return
         super().check_permissions(request)
 
-    def render_template(self, pk, status_code=status.HTTP_200_OK):
-        template = self.get_queryset().get(pk=pk)
-        return Response(self.get_serializer(template).data, status=status_code)
-
 
 class ReportTemplateList(ReportTemplateMixin, generics.ListCreateAPIView):
     filterset_class = ReportTemplateFilter
@@ -69,19 +66,12 @@ class ReportTemplateList(ReportTemplateMixin, generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         template = services.report_template_create(user=request.user, **serializer.validated_data)
-        return self.render_template(template.pk, status.HTTP_201_CREATED)
+        return self.render_instance(template.pk, status.HTTP_201_CREATED)
 
 
 class ReportTemplateDetail(ReportTemplateMixin, generics.RetrieveUpdateDestroyAPIView):
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        template = self.get_object()
-        serializer = self.get_serializer(template, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.report_template_update(
-            template=template, user=request.user, data=dict(serializer.validated_data)
-        )
-        return self.render_template(template.pk)
+    def perform_service_update(self, template, data):
+        services.report_template_update(template=template, user=self.request.user, data=dict(data))
 
     def perform_destroy(self, instance):
         services.report_template_delete(template=instance, user=self.request.user)

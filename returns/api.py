@@ -1,6 +1,5 @@
 """Return-order REST endpoints, at InvenTree's paths. Views parse, call a service, render."""
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
@@ -9,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from common.api import StatusView
+from common.api import ServiceWriteMixin, StatusView
 from common.export import DataExportMixin
 from common.site_settings import TRUE_VALUES
 from returns import exports, selectors, services
@@ -46,17 +45,13 @@ def _order_data(validated: dict) -> dict:
     return {k: v for k, v in validated.items() if k in ORDER_WRITE_FIELDS}
 
 
-class ReturnOrderMixin:
+class ReturnOrderMixin(ServiceWriteMixin):
     serializer_class = ReturnOrderSerializer
     # The queryset comes from a selector, so the role check needs the model named.
     permission_model = ReturnOrder
 
     def get_queryset(self):
         return selectors.return_order_list()
-
-    def render_order(self, pk, status_code=status.HTTP_200_OK):
-        order = self.get_queryset().get(pk=pk)
-        return Response(self.get_serializer(order).data, status=status_code)
 
 
 class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIView):
@@ -100,19 +95,12 @@ class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIV
             duplicate=data.get("duplicate"),
             **fields,
         )
-        return self.render_order(order.pk, status.HTTP_201_CREATED)
+        return self.render_instance(order.pk, status.HTTP_201_CREATED)
 
 
 class ReturnOrderDetail(ReturnOrderMixin, generics.RetrieveUpdateDestroyAPIView):
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        order = self.get_object()
-        serializer = self.get_serializer(order, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        services.return_order_update(
-            order=order, user=request.user, data=_order_data(serializer.validated_data)
-        )
-        return self.render_order(order.pk)
+    def perform_service_update(self, order, data):
+        services.return_order_update(order=order, user=self.request.user, data=_order_data(data))
 
     def perform_destroy(self, instance):
         services.return_order_delete(order=instance, user=self.request.user)
@@ -258,7 +246,7 @@ class LineFilter(df.FilterSet):
         fields = ["order", "item"]
 
 
-class LineMixin:
+class LineMixin(ServiceWriteMixin):
     serializer_class = ReturnOrderLineItemSerializer
     permission_model = ReturnOrderLineItem
 
@@ -267,10 +255,6 @@ class LineMixin:
         if wants_order or self.request.method not in ("GET", "HEAD", "OPTIONS"):
             return selectors.return_order_line_list_with_orders()
         return selectors.return_order_line_list()
-
-    def render_line(self, pk, status_code=status.HTTP_200_OK):
-        line = selectors.return_order_line_list_with_orders().get(pk=pk)
-        return Response(self.get_serializer(line).data, status=status_code)
 
 
 class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView):
@@ -298,25 +282,19 @@ class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView
             user=request.user,
             **data,
         )
-        return self.render_line(line.pk, status.HTTP_201_CREATED)
+        return self.render_instance(line.pk, status.HTTP_201_CREATED)
 
 
 class ReturnOrderLineDetail(LineMixin, generics.RetrieveUpdateDestroyAPIView):
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        line = self.get_object()
-        serializer = self.get_serializer(line, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = _with_money(serializer.validated_data, line.order, instance=line)
-        with transaction.atomic():
-            services.return_order_line_update(line=line, user=request.user, data=data)
-        return self.render_line(line.pk)
+    def perform_service_update(self, line, data):
+        data = _with_money(data, line.order, instance=line)
+        services.return_order_line_update(line=line, user=self.request.user, data=data)
 
     def perform_destroy(self, instance):
         services.return_order_line_delete(line=instance, user=self.request.user)
 
 
-class ReturnOrderExtraLineMixin:
+class ReturnOrderExtraLineMixin(ServiceWriteMixin):
     serializer_class = ReturnOrderExtraLineSerializer
     permission_model = ReturnOrderExtraLine
 
@@ -328,10 +306,6 @@ class ReturnOrderExtraLineMixin:
                 Prefetch("order", queryset=selectors.return_order_list())
             )
         return queryset
-
-    def render_extra(self, pk, status_code=status.HTTP_200_OK):
-        extra = self.get_queryset().get(pk=pk)
-        return Response(self.get_serializer(extra).data, status=status_code)
 
 
 class ReturnOrderExtraLineList(ReturnOrderExtraLineMixin, generics.ListCreateAPIView):
@@ -347,18 +321,13 @@ class ReturnOrderExtraLineList(ReturnOrderExtraLineMixin, generics.ListCreateAPI
         extra = services.return_order_extra_line_create(
             order=order, user=request.user, **_with_money(data, order)
         )
-        return self.render_extra(extra.pk, status.HTTP_201_CREATED)
+        return self.render_instance(extra.pk, status.HTTP_201_CREATED)
 
 
 class ReturnOrderExtraLineDetail(ReturnOrderExtraLineMixin, generics.RetrieveUpdateDestroyAPIView):
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        extra = self.get_object()
-        serializer = self.get_serializer(extra, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = _with_money(serializer.validated_data, extra.order, instance=extra)
-        services.return_order_extra_line_update(extra=extra, user=request.user, data=data)
-        return self.render_extra(extra.pk)
+    def perform_service_update(self, extra, data):
+        data = _with_money(data, extra.order, instance=extra)
+        services.return_order_extra_line_update(extra=extra, user=self.request.user, data=data)
 
     def perform_destroy(self, instance):
         services.return_order_extra_line_delete(extra=instance, user=self.request.user)

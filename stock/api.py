@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from common.api import StatusView
+from common.site_settings import TRUE_VALUES
 from stock import selectors, services
 from stock.models import IN_STOCK_FILTER, Part, StockItem, StockLocation
 from stock.serializers import (
@@ -69,7 +70,7 @@ class LocationFilter(df.FilterSet):
         # A method filter is handed the raw null value ("?parent=null"), not None.
         if value is None or value == self.filters[name].null_value:
             return queryset.filter(parent__isnull=True)
-        if str(self.data.get("cascade", "")).lower() in {"1", "true", "yes"}:
+        if str(self.data.get("cascade", "")).strip().lower() in TRUE_VALUES:
             prefix = f"{value.pathstring}/"
             return queryset.filter(pathstring__startswith=prefix)
         return queryset.filter(parent=value)
@@ -135,7 +136,7 @@ class StockFilter(df.FilterSet):
         return queryset.filter(customer__isnull=not value)
 
     def filter_location(self, queryset, name, value):
-        if str(self.data.get("cascade", "")).lower() in {"1", "true", "yes"}:
+        if str(self.data.get("cascade", "")).strip().lower() in TRUE_VALUES:
             location = StockLocation.objects.filter(pk=value).first()
             if location is None:
                 return queryset.none()
