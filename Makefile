@@ -17,6 +17,8 @@ help:
 	@echo "make test     lint and run the whole test suite on SQLite and PostgreSQL"
 	@echo "make install  create $(VENV) and install Boomerang with its development extras"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make fuzz     a long schemathesis campaign over every API operation"
+	@echo "make bench-load  gunicorn + PostgreSQL under a mixed load, then a consistency check"
 
 $(STAMP): pyproject.toml
 	@bash scripts/ensure_system_libs.sh
@@ -67,6 +69,28 @@ test-postgres: install
 	fi
 
 test: lint test-sqlite test-postgres
+
+# Fuzzing campaign: the fuzz tests of `make test` (schemathesis over every API operation, as a
+# superuser, a viewer and anonymously) with many more examples and the coverage phase
+# (boundary values). FUZZ_EXAMPLES per operation and actor (default 200), FUZZ_SEED for other
+# inputs, FUZZ_COVERAGE=false to skip boundary values; DATABASE_URL=postgres://... fuzzes
+# PostgreSQL.
+FUZZ_EXAMPLES ?= 200
+
+.PHONY: fuzz
+fuzz: install
+	FUZZ_EXAMPLES="$(FUZZ_EXAMPLES)" FUZZ_COVERAGE="$${FUZZ_COVERAGE:-true}" \
+		$(BIN)/pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
+
+# Load benchmark: gunicorn (config/gunicorn.py, several workers) on a throwaway PostgreSQL
+# database under a mixed locust workload, then a consistency check. Loopback only.
+# BENCH_DURATION (seconds, default 60), BENCH_USERS, BENCH_WORKERS, BENCH_DATABASE_URL.
+BENCH_DATABASE_URL ?= $(TEST_DATABASE_URL)
+
+.PHONY: bench-load
+bench-load: install
+	$(BIN)/pip install --quiet -e ".[bench]"
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

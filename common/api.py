@@ -1,8 +1,11 @@
 """Generic API endpoints: server details, attachments, metadata and status codes."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
@@ -10,10 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from common import model_types, site_settings
+from common import model_types, site_settings, validators
 from common import services as common_services
+from common.filters import FilterSet
+from common.media import MediaHeadersMixin, media_file_response, media_path_is_valid
 from common.models import Attachment, SiteSetting
 from common.permissions import IsStaffForWrites, model_permission
 from common.serializers import AttachmentSerializer, MetadataSerializer, SiteSettingSerializer
@@ -73,7 +79,7 @@ class ApiRootView(APIView):
         )
 
 
-class AttachmentFilter(df.FilterSet):
+class AttachmentFilter(FilterSet):
     model_type = df.CharFilter(method="filter_model_type")
     model_id = df.NumberFilter()
     is_link = df.BooleanFilter(method="filter_is_link")
@@ -109,7 +115,10 @@ class AttachmentMixin:
 
     def _requested_model_type(self):
         if self.request.method in ("POST",):
-            return self.request.data.get("model_type")
+            # Only a mapping names a model type; the parser refuses other JSON, but a view
+            # may be given other parsers, and the role check must not fail on the shape.
+            data = self.request.data
+            return data.get("model_type") if isinstance(data, Mapping) else None
         return self.request.query_params.get("model_type")
 
 
@@ -151,23 +160,38 @@ class AttachmentDetail(AttachmentMixin, generics.RetrieveUpdateDestroyAPIView):
         common_services.attachment_delete(attachment=instance)
 
 
-class AttachmentDownload(APIView):
-    """Serve an attached file to users who may view the object it belongs to."""
+class AttachmentDownload(MediaHeadersMixin, APIView):
+    """Serve an attached file to users who may view the object it belongs to.
+
+    What may show inline, and the headers every answer (a 404 too) carries: ``common.media``.
+    """
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, path: str):
-        attachment = Attachment.objects.filter(attachment=f"attachments/{path}").first()
-        if attachment is None or attachment.model_type not in _visible_attachment_types(
-            request.user
-        ):
+        prefix = "attachments/"
+        max_length = Attachment._meta.get_field("attachment").max_length - len(prefix)
+        if not media_path_is_valid(path, max_length=max_length):
+            raise Http404
+        attachment = Attachment.objects.filter(attachment=f"{prefix}{path}").first()
+        if attachment is None or not self._may_view_owner(request.user, attachment):
             raise Http404
         try:
             handle = attachment.attachment.open("rb")
-        except FileNotFoundError as exc:
+        except (OSError, SuspiciousFileOperation) as exc:
             raise Http404 from exc
-        return FileResponse(handle, as_attachment=False, filename=attachment.filename)
+        return media_file_response(file=handle, filename=attachment.filename)
+
+    @staticmethod
+    def _may_view_owner(user, attachment: Attachment) -> bool:
+        """The viewer may view the model the file hangs on, and that object still exists."""
+        model_type = model_types.get(attachment.model_type)
+        if model_type is None or not model_type.attachments:
+            return False
+        if not (user.is_superuser or user.has_perm(model_permission(model_type.model, "view"))):
+            return False
+        return model_type.model._default_manager.filter(pk=attachment.model_id).exists()
 
 
 class MetadataView(generics.GenericAPIView):
@@ -195,7 +219,8 @@ class MetadataView(generics.GenericAPIView):
 
     def get(self, request, *args, **kwargs):
         instance = self.get_object()
-        return Response({"metadata": instance.metadata})
+        # Through the sanitiser, so a bad value stored before validation cannot break a read.
+        return Response(validators.sanitize_output({"metadata": instance.metadata}))
 
     def _write(self, request, overwrite):
         instance = self.get_object()
@@ -204,7 +229,7 @@ class MetadataView(generics.GenericAPIView):
         updated = common_services.metadata_set(
             instance=instance, metadata=serializer.validated_data["metadata"], overwrite=overwrite
         )
-        return Response({"metadata": updated.metadata})
+        return Response(validators.sanitize_output({"metadata": updated.metadata}))
 
     def put(self, request, *args, **kwargs):
         return self._write(request, overwrite=True)
@@ -274,6 +299,7 @@ def _setting_payload(definition, row: SiteSetting) -> dict:
         "name": str(definition.name),
         "description": str(definition.description),
         "type": definition.type,
+        "typ": definition.type,  # InvenTree sends the type under both names
         "default": definition.serialize(definition.default),
         "api_url": f"/api/settings/global/{definition.key}/",
     }
@@ -289,6 +315,8 @@ def _setting_row(definition) -> SiteSetting:
 class SiteSettingList(generics.GenericAPIView):
     """``GET /api/settings/global/``: every site-wide setting."""
 
+    # The browsable API's filter form asks every list view for a queryset.
+    queryset = SiteSetting.objects.all()
     serializer_class = SiteSettingSerializer
     permission_classes = [IsStaffForWrites]
     read_requires_role = False
@@ -331,6 +359,10 @@ class SiteSettingDetail(generics.GenericAPIView):
 
     def put(self, request, key):
         definition = self._definition()
+        if not isinstance(request.data, Mapping):
+            return Response(
+                {api_settings.NON_FIELD_ERRORS_KEY: [_("Expected a JSON object.")]}, status=400
+            )
         if "value" not in request.data:
             return Response({"value": [_("This field is required.")]}, status=400)
         site_settings.set_value(definition.key, request.data["value"], user=request.user)

@@ -2,7 +2,13 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -21,6 +27,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
 def _rename_all(data):
     if isinstance(data, dict) and "__all__" in data:
         data = dict(data)
@@ -30,7 +42,12 @@ def _rename_all(data):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        # Raised by Django when the body is read; left alone it becomes an HTML 400 page.
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("The request has too many fields or files.")
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_rename_all(as_serializer_error(exc)))
     elif isinstance(exc, ObjectDoesNotExist | Http404):
         exc = exceptions.NotFound()

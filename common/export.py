@@ -8,6 +8,13 @@ A ``Table`` names the columns; ``export_response`` reads the queryset in chunks
 * XLSX is written row by row with openpyxl's write-only workbook into a temporary file, which
   is then streamed.
 
+Spreadsheets run formulas, so text that a spreadsheet would read as one is neutralised
+(OWASP "CSV injection"): in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return gets a leading ``'``; in XLSX every text cell is written as a string cell
+(never a formula), and those starting with such a character carry Excel's quote prefix, so
+editing the cell does not turn it into a formula either. Numbers, dates and booleans keep
+their type (a negative number is not a formula); JSON is written as is.
+
 ``DataExportMixin`` gives a DRF list view InvenTree's export parameters:
 ``?export=csv|xlsx|json``, or ``?export=true&export_format=csv|xlsx|json``. The export holds
 the rows that the same request without ``export`` would list (filters, search, ordering), all
@@ -97,6 +104,21 @@ def requested_format(params: Mapping[str, str]) -> str | None:
     return value
 
 
+# The characters a spreadsheet reads as the start of a formula (OWASP's list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """``'=1+2`` for the text ``=1+2``; any other value unchanged (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_row(row: Iterable) -> tuple:
+    return tuple(csv_safe(value) for value in row)
+
+
 def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
@@ -104,9 +126,9 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
 
 
 def _csv_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
-    yield tablib.Dataset(headers=headers).export("csv")
+    yield tablib.Dataset(headers=list(_csv_row(headers))).export("csv")
     for batch in _batches(rows, CHUNK_SIZE):
-        yield tablib.Dataset(*batch).export("csv")
+        yield tablib.Dataset(*(_csv_row(row) for row in batch)).export("csv")
 
 
 def _json_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
@@ -120,10 +142,22 @@ def _json_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
     yield "]"
 
 
-def _excel_value(value):
+def _excel_value(value, sheet):
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.make_naive(value)
-    return value
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # XML 1.0 cannot hold these control characters; openpyxl would raise on them.
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if not value.startswith(FORMULA_PREFIXES):
+        return value  # openpyxl writes it as a string cell already
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl would make a text starting with "=" a formula
+    cell.quotePrefix = True
+    return cell
 
 
 def _xlsx_file(title: str, headers: list[str], rows: Iterable[tuple]):
@@ -131,9 +165,9 @@ def _xlsx_file(title: str, headers: list[str], rows: Iterable[tuple]):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
+    sheet.append([_excel_value(value, sheet) for value in headers])
     for row in rows:
-        sheet.append([_excel_value(value) for value in row])
+        sheet.append([_excel_value(value, sheet) for value in row])
     # FileResponse closes the file once sent; the OS removes it then.
     handle = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)

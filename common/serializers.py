@@ -1,11 +1,15 @@
 """Serializer building blocks shared by every app."""
 
+import math
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
-from common import model_types
+from common import model_types, validators
 from common.models import Attachment
 from common.site_settings import TRUE_VALUES
 
@@ -34,7 +38,116 @@ class DetailToggleMixin:
                 self.fields.pop(name, None)
 
 
-class MetadataSerializer(serializers.Serializer):
+def _is_integral(value: float) -> bool:
+    return math.isfinite(value) and value.is_integer()
+
+
+def _strict_number_error(field: serializers.Field, raw) -> str | None:
+    """Why ``raw`` must not reach ``field``, for the inputs DRF would silently coerce.
+
+    DRF turns ``true`` into 1.0 for a FloatField, and looks ``1.5`` up as pk 1 for a related
+    field. Booleans are refused for every number and pk field (DRF refuses some already).
+    Numeric strings ("1") and integral floats (``1.0``) stay accepted: the inventree client
+    and HTML forms send them.
+    """
+    if isinstance(field, serializers.ManyRelatedField):
+        if isinstance(raw, list | tuple):
+            for item in raw:
+                error = _strict_number_error(field.child_relation, item)
+                if error:
+                    return error
+        return None
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if isinstance(raw, bool) or (isinstance(raw, float) and not _is_integral(raw)):
+            return _("Incorrect type. Expected pk value, received %(type)s.") % {
+                "type": type(raw).__name__
+            }
+        return None
+    numeric = serializers.IntegerField | serializers.FloatField | serializers.DecimalField
+    if isinstance(field, numeric) and isinstance(raw, bool):
+        return _("A valid number is required, not a boolean.")
+    return None
+
+
+def _field_validators(field: serializers.Field) -> list:
+    """The validators ``field``'s type calls for (see ``common.validators``)."""
+    if isinstance(field, serializers.DateField | serializers.DateTimeField):
+        return [validators.validate_date_in_range]
+    if isinstance(field, serializers.JSONField):
+        return [validators.validate_json_document]
+    # Text needs nothing more: DRF's CharField already refuses NUL and lone surrogates.
+    return []
+
+
+def harden_field(field: serializers.Field) -> None:
+    """Attach the bounds of ``field``'s type to it, and to the children of list/dict fields."""
+    if field.read_only:
+        return
+    child = getattr(field, "child", None)
+    if isinstance(child, serializers.Field) and not isinstance(child, serializers.BaseSerializer):
+        harden_field(child)
+    extra = [v for v in _field_validators(field) if v not in field.validators]
+    if extra:
+        field.validators = [*field.validators, *extra]
+
+
+class InputBoundsMixin:
+    """Bounds on every field of a serializer, by type, so no field can forget them.
+
+    * every date is within ``common.validators.DATE_MIN`` .. ``DATE_MAX``;
+    * text holds no NUL and no lone surrogate (PostgreSQL refuses both): DRF's own CharField
+      validators, kept on every CharField;
+    * every JSON value passes ``validate_json_document`` (NUL, surrogates, key types, depth,
+      size), keys included, before anything is written;
+    * numbers are not booleans, and primary keys are integers (``1``, ``"1"``, ``1.0``), never
+      ``1.5`` or ``true``;
+    * the output has no lone surrogates either, so a bad row already stored cannot break a
+      list (they become U+FFFD).
+
+    Use it through ``BaseSerializer`` and ``BaseModelSerializer``. Nested serializers bound
+    their own fields when they use it too.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            harden_field(field)
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for field in self._writable_fields:
+                raw = field.get_value(data)
+                if raw is empty:
+                    continue
+                error = _strict_number_error(field, raw)
+                if error:
+                    errors[field.field_name] = [error]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Once, at the top: the root walks what its nested serializers produced.
+        parent = self.parent
+        if parent is None or (
+            isinstance(parent, serializers.ListSerializer) and parent.parent is None
+        ):
+            data = validators.sanitize_output(data)
+        return data
+
+
+class BaseSerializer(InputBoundsMixin, serializers.Serializer):
+    """The base of every plain serializer that takes input."""
+
+
+class BaseModelSerializer(InputBoundsMixin, serializers.ModelSerializer):
+    """The base of every model serializer: ``InputBoundsMixin``'s bounds on every field."""
+
+
+class MetadataSerializer(BaseSerializer):
     metadata = serializers.JSONField(allow_null=True)
 
     def validate_metadata(self, value):
@@ -45,12 +158,12 @@ class MetadataSerializer(serializers.Serializer):
         return value
 
 
-class UploadUserSerializer(serializers.Serializer):
+class UploadUserSerializer(BaseSerializer):
     pk = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     attachment = serializers.FileField(required=False, allow_null=True, use_url=False)
     filename = serializers.CharField(read_only=True)
@@ -132,7 +245,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SiteSettingSerializer(serializers.Serializer):
+class SiteSettingSerializer(BaseSerializer):
     """A global setting, InvenTree style: ``value`` is text ("True"/"False" for booleans)."""
 
     pk = serializers.IntegerField(read_only=True)

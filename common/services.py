@@ -3,10 +3,42 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.utils.text import get_valid_filename
 
+from common import validators
 from common.models import Attachment
+
+# Well below the 255 bytes most file systems allow, leaving room for the suffix the storage
+# appends to keep two uploads with one name apart.
+ATTACHMENT_NAME_MAX_BYTES = 150
+
+
+def attachment_file_name(*, name: str) -> str:
+    """The plain file name an upload is stored under, inside its object's attachment folder.
+
+    Whatever the client sent: the last path segment only (``/`` or ``\\``), no control
+    characters, only letters, digits, ``-``, ``_`` and ``.`` (Django's ``get_valid_filename``),
+    never ``.`` or ``..``, and at most ``ATTACHMENT_NAME_MAX_BYTES`` in UTF-8 with the
+    extension kept (it decides how the file is served, see ``common.media``).
+    """
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable())
+    try:
+        base = get_valid_filename(base)
+    except SuspiciousFileOperation:  # "", "." or ".."
+        base = ""
+    if not base.strip("."):
+        return "file"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or not stem or len(suffix) > 16:
+        stem, dot, suffix = base, "", ""
+    limit = ATTACHMENT_NAME_MAX_BYTES - len(f"{dot}{suffix}".encode())
+    while len(stem.encode()) > limit:
+        stem = stem[:-1]
+    return f"{stem}{dot}{suffix}"
 
 
 @transaction.atomic
@@ -28,7 +60,7 @@ def attachment_create(
     )
     if file:
         attachment.file_size = file.size or 0
-        attachment.attachment.save(file.name, file, save=False)
+        attachment.attachment.save(attachment_file_name(name=file.name), file, save=False)
     attachment.save()
     return attachment
 
@@ -67,7 +99,13 @@ def metadata_set(
     """PATCH merges keys into the stored dict; PUT (``overwrite``) replaces it."""
     locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     current = locked.metadata if isinstance(locked.metadata, dict) else {}
-    locked.metadata = dict(metadata) if overwrite else {**current, **metadata}
+    merged = dict(metadata) if overwrite else {**current, **metadata}
+    try:
+        # The merged document must meet the same bounds as any one request's part of it.
+        validators.validate_json_document(merged)
+    except ValidationError as exc:
+        raise ValidationError({"metadata": exc.messages}) from exc
+    locked.metadata = merged
     # A queryset update: metadata never counts as an edit of a locked order.
     type(instance).objects.filter(pk=instance.pk).update(metadata=locked.metadata)
     return locked

@@ -2,12 +2,13 @@ from django.db import transaction
 from django_filters import rest_framework as df
 from rest_framework import generics
 
+from common.filters import FilterSet
 from companies import selectors, services
 from companies.models import Address, Company
 from companies.serializers import AddressSerializer, CompanySerializer, ContactSerializer
 
 
-class CompanyFilter(df.FilterSet):
+class CompanyFilter(FilterSet):
     name = df.CharFilter(lookup_expr="iexact")
 
     class Meta:

@@ -2,11 +2,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import DetailToggleMixin
+from common.serializers import BaseModelSerializer, DetailToggleMixin
 from companies.models import Address, Company, Contact
 
 
-class AddressBriefSerializer(serializers.ModelSerializer):
+class AddressBriefSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
 
     class Meta:
@@ -24,7 +24,7 @@ class AddressBriefSerializer(serializers.ModelSerializer):
         ]
 
 
-class CompanyBriefSerializer(serializers.ModelSerializer):
+class CompanyBriefSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
 
     class Meta:
@@ -32,7 +32,7 @@ class CompanyBriefSerializer(serializers.ModelSerializer):
         fields = ["pk", "active", "name", "description", "currency", "is_customer"]
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     currency = serializers.ChoiceField(choices=[], required=False)
     address = serializers.SerializerMethodField(help_text="Primary address, on one line")
@@ -84,7 +84,7 @@ class CompanySerializer(serializers.ModelSerializer):
         return AddressBriefSerializer(address).data if address else None
 
 
-class ContactSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class ContactSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     company_name = serializers.CharField(source="company.name", read_only=True)
     company_detail = CompanyBriefSerializer(source="company", read_only=True)
@@ -104,7 +104,7 @@ class ContactSerializer(DetailToggleMixin, serializers.ModelSerializer):
         ]
 
 
-class AddressSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class AddressSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     company_detail = CompanyBriefSerializer(source="company", read_only=True)
     detail_defaults = {"company_detail": False}

@@ -43,6 +43,13 @@ BOOMERANG_VERSION = "0.1.0"
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "365"))
 # Largest attachment accepted, in bytes.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))
+# Request bodies Django reads into memory (JSON, form fields) and the number of fields or query
+# parameters; larger is a 413 / 400. A body may be at most one attachment plus this much.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(int(2.5 * 1024 * 1024)))
+)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FIELDS", "1000"))
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "100"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,15 +85,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # The site Content-Security-Policy; DRF's browsable API gets inline style attributes.
+    "common.csp.CSPMiddleware",
+    # NUL in the query string and oversized bodies: a 400/413 before any view runs.
+    "common.middleware.RequestInputMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
-    # Counts failed logins and refuses locked-out usernames and addresses (see SECURITY.md).
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Refuses locked-out usernames and addresses before any password is checked (see the
+    # lockout settings below); then Django's own check, which clears a username's failures
+    # when it logs in.
+    "users.authentication.LockoutBackend",
+    "users.authentication.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -189,14 +201,18 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", BOOMERANG_BASE_URL if _HTTPS else "")
 
-# Content-Security-Policy (django-csp): see the CSP section below the security headers.
+# Content-Security-Policy (django-csp). Scripts and styles load from this origin or carry the
+# per-request nonce (``request.csp_nonce``, sent only on pages that use it); never
+# 'unsafe-inline' or 'unsafe-eval'. The admin and Swagger UI (templates/api_docs.html) run
+# under it as is; DRF's browsable API alone widens it for its styles (common/csp.py). Media
+# downloads set their own stricter policy.
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],
@@ -205,9 +221,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Lockout after repeated failed logins (django-axes).
+# Lockout after repeated failed logins (django-axes), on the login pages and HTTP Basic (API,
+# token requests, calendar feed): AXES_FAILURE_LIMIT failures for one username, or from one
+# client address, lock that username or address out for AXES_COOLOFF_MINUTES after its last
+# failure (0: until an administrator resets it). Locked out: 429 with Retry-After.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60  # hours
+_AXES_COOLOFF_MINUTES = float(os.environ.get("AXES_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = _AXES_COOLOFF_MINUTES / 60 if _AXES_COOLOFF_MINUTES > 0 else None  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "users.authentication.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "users.authentication.client_ip_address"
+# users.authentication.ModelBackend clears a username's failures on success; axes' own reset
+# would also clear the address's.
+AXES_RESET_ON_SUCCESS = False
+# Reverse proxies in front of Boomerang that append the client address to X-Forwarded-For;
+# 0 (the default) counts REMOTE_ADDR. Set it only if the proxies really do append.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # django-money
 CURRENCIES = tuple(env_list("CURRENCIES", "USD,EUR,GBP,CAD,AUD,JPY,CHF,CNY,NZD,SEK"))
@@ -221,7 +251,8 @@ RATES_CACHE_TIMEOUT = 0
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "users.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # DRF's Basic, counted by the login lockout (429 when locked out).
+        "users.authentication.BasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -233,20 +264,23 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # A JSON body must be one object, nested at most 64 levels: anything else is a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "common.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Integer filters take only values that fit 64 bits; search takes a bounded number of words.
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.filters.DjangoFilterBackend",
         "common.filters.SearchFilter",
         "common.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit/offset as InvenTree's, refusing values that are not whole numbers below 2**63.
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.LimitOffsetPagination",
     "PAGE_SIZE": None,
     "DEFAULT_METADATA_CLASS": "common.metadata.BoomerangMetadata",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.BoomerangAutoSchema",
     "EXCEPTION_HANDLER": "common.exceptions.exception_handler",
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -264,6 +298,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"CurrencyEnum": [(code, code) for code in CURRENCIES]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.postprocess_blank_urls",
+    ],
 }
 
 LOGGING = {

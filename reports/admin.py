@@ -29,10 +29,14 @@ class ReportTemplateForm(forms.ModelForm):
             "source",
         ]
         widgets = {
+            # Styled from a static file: the Content-Security-Policy refuses style attributes.
             "source": forms.Textarea(
-                attrs={"rows": 30, "cols": 120, "style": "font-family: monospace"}
+                attrs={"rows": 30, "cols": 120, "class": "vLargeTextField report-source"}
             )
         }
+
+    class Media:
+        css = {"all": ["css/report_admin.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

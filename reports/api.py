@@ -9,7 +9,8 @@ Who may do what:
 * the printed PDF: only the user who printed it (see ``ReportOutputDownload``).
 """
 
-from django.http import FileResponse, Http404
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ServiceWriteMixin
+from common.filters import FilterSet
+from common.media import MediaHeadersMixin, media_file_response
 from reports import registry, selectors, services
 from reports.models import ReportTemplate
 from reports.serializers import (
@@ -29,7 +32,7 @@ from reports.serializers import (
 )
 
 
-class ReportTemplateFilter(df.FilterSet):
+class ReportTemplateFilter(FilterSet):
     model_type = df.CharFilter(method="filter_model_type")
 
     class Meta:
@@ -116,22 +119,30 @@ class ReportPrint(generics.GenericAPIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class ReportOutputDownload(APIView):
+class ReportOutputDownload(MediaHeadersMixin, APIView):
     """The PDF of a print request, served only to the user who printed it (token, basic or
-    session auth), and only while they may still view what it shows."""
+    session auth), and only while they may still view what it shows.
+
+    Every response carries the media headers (sandbox CSP, nosniff), a 404 included.
+    """
 
     permission_classes = [permissions.IsAuthenticated]
+    max_pk = 2**63 - 1
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int, filename: str):
+        # A key beyond 64 bits overflows SQLite's integer: no such output, not a 500. The name
+        # must be the output's own, so that no other text in the URL reaches anything.
+        if pk > self.max_pk:
+            raise Http404
         output = get_object_or_404(selectors.report_outputs_of(request.user), pk=pk)
+        if filename != output.filename:
+            raise Http404
         entry = registry.get(output.model_type)
         if entry is None or not request.user.has_perm(entry.view_permission):
             raise Http404
         try:
             handle = output.output.open("rb")
-        except FileNotFoundError as exc:
+        except (OSError, SuspiciousFileOperation) as exc:
             raise Http404 from exc
-        return FileResponse(
-            handle, as_attachment=False, filename=output.filename, content_type="application/pdf"
-        )
+        return media_file_response(file=handle, filename=output.filename)

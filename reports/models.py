@@ -5,12 +5,11 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.template import TemplateSyntaxError, engines
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports import registry
+from reports import engine, registry
 
 
 def validate_model_type(value: str) -> None:
@@ -24,13 +23,27 @@ def validate_model_type(value: str) -> None:
 
 
 def validate_template_source(value: str) -> None:
-    """Compile the source so a syntax error is reported when the template is saved."""
+    """Compile the source in the report sandbox so that a syntax error, a tag or library
+    reports may not use, or an include / extends of a template that reports cannot load is
+    reported when the template is saved."""
     try:
-        engines["django"].from_string(value)
-    except TemplateSyntaxError as exc:
+        compiled = engine.compile_source(value)
+    except Exception as exc:  # a tag's compile function may raise anything
         raise ValidationError(
             _("Template syntax error: %(error)s"), params={"error": exc}, code="syntax"
         ) from exc
+    missing = engine.missing_templates(compiled)
+    if missing:
+        raise ValidationError(
+            _("Template not found: %(error)s"),
+            params={"error": engine.missing_message(missing)},
+            code="missing_template",
+        )
+
+
+def template_error_message(name: str, message: str) -> str:
+    """``Report template "Packing slip": <message>``."""
+    return _('Report template "%(name)s": %(message)s') % {"name": name, "message": message}
 
 
 def validate_filename_pattern(value: str) -> None:
@@ -99,6 +112,22 @@ class ReportTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.model_type})"
+
+    def clean_fields(self, exclude=None):
+        """Field errors of the source and the filename pattern name the template, as print
+        errors do (``Report template "Packing slip": Template syntax error: …``)."""
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            for field in ("source", "filename_pattern"):
+                if field in errors:
+                    errors[field] = [
+                        template_error_message(self.name, message)
+                        for error in errors[field]
+                        for message in ValidationError(error).messages
+                    ]
+            raise ValidationError(errors) from exc
 
     @property
     def effective_filename_pattern(self) -> str:

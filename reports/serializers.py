@@ -2,10 +2,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from reports.models import ReportOutput, ReportTemplate, validate_template_source
+from common.filters import INT64_MAX
+from common.serializers import BaseModelSerializer, BaseSerializer
+from reports.models import (
+    ReportOutput,
+    ReportTemplate,
+    template_error_message,
+    validate_template_source,
+)
 
 
-class ReportTemplateSerializer(serializers.ModelSerializer):
+class ReportTemplateSerializer(BaseModelSerializer):
     """A report template. ``source`` is the template text; ``template`` uploads it as a file
     instead (multipart, as the inventree client's ``ReportTemplate.create`` sends it)."""
 
@@ -52,7 +59,10 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
             try:
                 validate_template_source(source)
             except DjangoValidationError as exc:
-                raise serializers.ValidationError({"template": exc.messages}) from exc
+                name = attrs.get("name") or getattr(self.instance, "name", "") or upload.name
+                raise serializers.ValidationError(
+                    {"template": [template_error_message(name, m) for m in exc.messages]}
+                ) from exc
             attrs["source"] = source
         elif self.instance is None and not attrs.get("source"):
             raise serializers.ValidationError(
@@ -61,16 +71,16 @@ class ReportTemplateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ReportPrintSerializer(serializers.Serializer):
+class ReportPrintSerializer(BaseSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=ReportTemplate.objects.all())
     items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
         allow_empty=False,
         help_text=_("Primary keys of the objects to print"),
     )
 
 
-class ReportOutputSerializer(serializers.ModelSerializer):
+class ReportOutputSerializer(BaseModelSerializer):
     """InvenTree's DataOutput shape: the client downloads ``output`` with its credentials."""
 
     output = serializers.SerializerMethodField()

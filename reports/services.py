@@ -8,12 +8,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template import engines
+from django.template import Context
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from reports import registry
+from reports import engine, registry
+from reports.context import Record, user_record
 from reports.models import ReportOutput, ReportTemplate
 
 # A print renders in the request (Boomerang has no task queue), at about 0.15 s per one-page
@@ -62,19 +63,39 @@ class ReportRenderError(ValidationError):
 # -- rendering ------------------------------------------------------------------------------
 
 
+def template_record(template: ReportTemplate) -> Record:
+    """The template being printed, as its report may show it (not the model instance: from
+    that a template could reach every output ever printed from it, and their users)."""
+    return Record(
+        template.name,
+        pk=template.pk,
+        name=template.name,
+        description=template.description,
+        model_type=template.model_type,
+        revision=template.revision,
+        page_size=template.page_size,
+        landscape=template.landscape,
+        merge=template.merge,
+    )
+
+
 def report_base_context(*, template: ReportTemplate, user) -> dict:
-    """The variables every report receives, whatever it prints (see README, "Reports")."""
+    """The variables every report receives, whatever it prints (see README, "Reports").
+
+    Plain values and read-only records only: no model instance, so a template cannot walk
+    to rows a report has no business printing (password hashes, tokens, other users).
+    """
     now = timezone.localtime()
     return {
         "base_url": settings.BOOMERANG_BASE_URL,
         "instance_name": settings.BOOMERANG_INSTANCE_NAME,
         "date": now.date(),
         "datetime": now,
-        "template": template,
+        "template": template_record(template),
         "template_name": template.name,
         "template_description": template.description,
         "template_revision": template.revision,
-        "user": user if user is not None and user.is_authenticated else None,
+        "user": user_record(user),
         "page_size": template.page_size_css,
         "landscape": template.landscape,
         "merge": template.merge,
@@ -83,16 +104,22 @@ def report_base_context(*, template: ReportTemplate, user) -> dict:
 
 def _compile(template: ReportTemplate, source: str):
     try:
-        return engines["django"].from_string(source)
+        return engine.compile_source(source)
+    except Exception as exc:
+        raise ReportRenderError(template, exc) from exc
+
+
+def _render(template: ReportTemplate, compiled, context: dict) -> str:
+    """Render in the report sandbox; any failure (a missing include, a filter raising, a
+    template including itself) is a ReportRenderError naming the template."""
+    try:
+        return compiled.render(Context(context, autoescape=True))
     except Exception as exc:
         raise ReportRenderError(template, exc) from exc
 
 
 def _render_html(template: ReportTemplate, compiled, context: dict) -> str:
-    try:
-        html = compiled.render(context)
-    except Exception as exc:
-        raise ReportRenderError(template, exc) from exc
+    html = _render(template, compiled, context)
     if not html.strip():
         raise ReportRenderError(template, _("the template produced an empty document"))
     return html
@@ -100,10 +127,7 @@ def _render_html(template: ReportTemplate, compiled, context: dict) -> str:
 
 def _filename(template: ReportTemplate, context: dict) -> str:
     compiled = _compile(template, template.effective_filename_pattern)
-    try:
-        rendered = compiled.render(context)
-    except Exception as exc:
-        raise ReportRenderError(template, exc) from exc
+    rendered = _render(template, compiled, context)
     name = get_valid_filename(" ".join(rendered.split())) if rendered.strip() else ""
     name = name or "report.pdf"
     return name if name.lower().endswith(".pdf") else f"{name}.pdf"

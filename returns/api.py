@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from common.api import ServiceWriteMixin, StatusView
 from common.export import DataExportMixin
+from common.filters import FilterSet
 from common.site_settings import TRUE_VALUES
 from returns import exports, selectors, services
 from returns.filters import ORDER_SEARCH_FIELDS, ReturnOrderFilter
@@ -232,7 +233,7 @@ def _with_money(data: dict, order: ReturnOrder, *, instance=None) -> dict:
     return data
 
 
-class LineFilter(df.FilterSet):
+class LineFilter(FilterSet):
     received = df.BooleanFilter(field_name="received_date", lookup_expr="isnull", exclude=True)
     has_pricing = df.BooleanFilter(field_name="price", lookup_expr="isnull", exclude=True)
     order_status = df.TypedChoiceFilter(

@@ -8,7 +8,7 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import model_types, site_settings
-        from common.reference import validate_pattern
+        from common.reference import pattern_validator
         from returns import signals  # noqa: F401  (keeps the calendar feeds' validators moving)
         from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 
@@ -40,7 +40,8 @@ class ReturnsConfig(AppConfig):
                 name=_("Return Order Reference Pattern"),
                 description=_("Required pattern for generating Return Order reference field"),
                 default="RMA-{ref:04d}",
-                validators=(validate_pattern,),
+                # Every reference the pattern can make must fit ReturnOrder.reference.
+                validators=(pattern_validator(ReturnOrder),),
             ),
             site_settings.SettingDefinition(
                 key="RETURNORDER_REQUIRE_RESPONSIBLE",

@@ -112,11 +112,18 @@ def order_event(order: ReturnOrder, *, base_url: str, host: str, labels: _Labels
     DTEND is the day after DTSTART (RFC 5545 §3.6.1: it is exclusive). Values are encoded
     and lines folded by icalendar; the lines are put together here because building
     icalendar's component tree costs several times more, and a feed holds thousands.
+    Any stored date renders: on the last date Python knows (9999-12-31) DTEND is left out,
+    which RFC 5545 reads as the same one-day event.
     """
     customer = order.customer.name if order.customer_id else labels.no_customer
     url = base_url + order.get_absolute_url()
     changed = _stamp(order.updated_at)
     start = order.target_date
+    dtend = (
+        ["DTEND;VALUE=DATE:" + vDate(start + datetime.timedelta(days=1)).to_ical().decode()]
+        if start < datetime.date.max
+        else []
+    )
     lines = [
         "BEGIN:VEVENT",
         "UID:" + _text(event_uid(order.pk, host)),
@@ -126,7 +133,7 @@ def order_event(order: ReturnOrder, *, base_url: str, host: str, labels: _Labels
         + _stamp(datetime.datetime.combine(order.creation_date, datetime.time(), datetime.UTC)),
         f"SEQUENCE:{int(order.target_date_sequence)}",
         "DTSTART;VALUE=DATE:" + vDate(start).to_ical().decode(),
-        "DTEND;VALUE=DATE:" + vDate(start + datetime.timedelta(days=1)).to_ical().decode(),
+        *dtend,
         "SUMMARY:" + _text(_summary(order, customer, labels)),
         "DESCRIPTION:" + _text(_description(order, customer, url, labels)),
         "URL:" + vUri(url).to_ical().decode(),

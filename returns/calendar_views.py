@@ -22,18 +22,23 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from common.filters import INT64_MAX
 from common.permissions import RolePermission, required_permissions
 from returns import calendar, selectors
 from returns.models import ReturnOrder
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
 from users import services as user_services
-from users.authentication import ApiTokenAuthentication, CalendarTokenAuthentication
+from users.authentication import (
+    ApiTokenAuthentication,
+    BasicAuthentication,
+    CalendarTokenAuthentication,
+)
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Per user, so no shared cache may keep it; no proxy may compress it (Outlook has failed on
@@ -75,7 +80,8 @@ class CalendarQuerySerializer(serializers.Serializer):
     assigned_to_me = serializers.BooleanField(
         default=False, help_text=_("Only orders whose responsible owner is you or your group")
     )
-    customer = serializers.IntegerField(required=False, min_value=1)
+    # A primary key: at most 64 bits, or SQLite cannot even look it up.
+    customer = serializers.IntegerField(required=False, min_value=1, max_value=INT64_MAX)
     status = StatusListField(
         required=False, help_text=_("Status codes (or 'open'); overrides include_completed")
     )

@@ -5,6 +5,8 @@ from django_filters import rest_framework as df
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from common import validators
+from common.filters import FilterSet, search_terms
 from companies.models import Company
 from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
@@ -20,7 +22,7 @@ ORDER_SEARCH_FIELDS = [
 ]
 
 
-class ReturnOrderFilter(df.FilterSet):
+class ReturnOrderFilter(FilterSet):
     customer = df.ModelChoiceFilter(queryset=Company.objects.all())
     status = df.TypedChoiceFilter(choices=ReturnOrderStatus.choices, coerce=int)
     reference = df.CharFilter(lookup_expr="iexact")
@@ -52,6 +54,13 @@ class ReturnOrderFilter(df.FilterSet):
     class Meta:
         model = ReturnOrder
         fields = ["created_by"]
+
+    def get_form_class(self):
+        # A fresh class of this filterset's own fields: dates out of range are a 400 (API)
+        # or a message beside the field (index page), like any other invalid filter.
+        form_class = super().get_form_class()
+        validators.bound_form_dates(form_class.base_fields.values())
+        return form_class
 
     def filter_noop(self, queryset, name, value):
         return queryset
@@ -89,11 +98,30 @@ class ReturnOrderFilter(df.FilterSet):
         return queryset.filter(pk__in=orders)
 
 
-def search_orders(queryset, text: str):
-    """Every whitespace-separated term must match one of the search fields (as the API's)."""
-    for term in (text or "").split():
+# What the add-line page's stock picker searches.
+STOCK_PICKER_SEARCH_FIELDS = ["serial", "part__name", "part__IPN", "batch"]
+
+
+def _search(queryset, text: str, fields: list[str]):
+    for term in search_terms(text):
         match = Q()
-        for field in ORDER_SEARCH_FIELDS:
+        for field in fields:
             match |= Q(**{f"{field}__icontains": term})
         queryset = queryset.filter(match)
     return queryset
+
+
+def search_orders(queryset, text: str):
+    """Every whitespace-separated term must match one of the search fields (as the API's).
+
+    Raises ``ValidationError`` for a search over the limits of ``common.filters.search_terms``.
+    """
+    return _search(queryset, text, ORDER_SEARCH_FIELDS)
+
+
+def search_stock_items(queryset, text: str):
+    """The stock picker's search: every term matches a serial, part name, IPN or batch.
+
+    Raises ``ValidationError`` as ``search_orders`` does; the page cuts the search first.
+    """
+    return _search(queryset, text, STOCK_PICKER_SEARCH_FIELDS)

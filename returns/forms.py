@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from common import site_settings
+from common import site_settings, validators
 from companies.models import Address, Company, Contact
 from returns.models import ProjectCode, ReturnOrder
 from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus
@@ -22,11 +22,19 @@ class DateInput(forms.DateInput):
 
 
 class BootstrapMixin:
-    """Give every widget Bootstrap's classes so templates can render fields uniformly."""
+    """Give every widget Bootstrap's classes so templates can render fields uniformly.
+
+    Every date field is also bounded to ``common.validators.DATE_MIN`` .. ``DATE_MAX``, and its
+    date picker offers only that range.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        validators.bound_form_dates(self.fields.values())
         for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget.attrs.setdefault("min", validators.DATE_MIN.isoformat())
+                field.widget.attrs.setdefault("max", validators.DATE_MAX.isoformat())
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 widget.attrs.setdefault("class", "form-check-input")

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import DetailToggleMixin
+from common.serializers import BaseModelSerializer, BaseSerializer, DetailToggleMixin
 from companies.models import Address, Company, Contact
 from companies.serializers import AddressBriefSerializer, CompanyBriefSerializer
 from returns.models import ProjectCode, ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
@@ -52,7 +52,7 @@ def currency_field(**kwargs):
     )
 
 
-class ContactDetailSerializer(serializers.ModelSerializer):
+class ContactDetailSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     company_name = serializers.CharField(source="company.name", read_only=True)
 
@@ -61,7 +61,7 @@ class ContactDetailSerializer(serializers.ModelSerializer):
         fields = ["pk", "company", "company_name", "name", "phone", "email", "role"]
 
 
-class ProjectCodeSerializer(serializers.ModelSerializer):
+class ProjectCodeSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     responsible_detail = OwnerSerializer(source="responsible", read_only=True)
 
@@ -70,7 +70,7 @@ class ProjectCodeSerializer(serializers.ModelSerializer):
         fields = ["pk", "code", "description", "responsible", "responsible_detail"]
 
 
-class DuplicateSerializer(serializers.Serializer):
+class DuplicateSerializer(BaseSerializer):
     order_id = serializers.IntegerField(label=_("Order ID"))
     copy_lines = serializers.BooleanField(default=True)
     copy_extra_lines = serializers.BooleanField(default=True)
@@ -81,7 +81,7 @@ class DuplicateSerializer(serializers.Serializer):
         return value
 
 
-class ReturnOrderSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     reference = serializers.CharField(
         max_length=64,
@@ -211,7 +211,7 @@ class ReturnOrderSerializer(DetailToggleMixin, serializers.ModelSerializer):
         return value
 
 
-class ReturnOrderLineItemSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     order = serializers.PrimaryKeyRelatedField(queryset=ReturnOrder.objects.all(), label=_("Order"))
     order_detail = ReturnOrderSerializer(source="order", read_only=True)
@@ -258,7 +258,7 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, serializers.ModelSerializ
         validators = []
 
 
-class ReturnOrderExtraLineSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class ReturnOrderExtraLineSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     order = serializers.PrimaryKeyRelatedField(queryset=ReturnOrder.objects.all(), label=_("Order"))
     order_detail = ReturnOrderSerializer(source="order", read_only=True)
@@ -287,7 +287,7 @@ class ReturnOrderExtraLineSerializer(DetailToggleMixin, serializers.ModelSeriali
         ]
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(BaseSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -299,7 +299,7 @@ class CompleteSerializer(TransitionSerializer):
     )
 
 
-class ReceiveLineSerializer(serializers.Serializer):
+class ReceiveLineSerializer(BaseSerializer):
     item = serializers.PrimaryKeyRelatedField(
         queryset=ReturnOrderLineItem.objects.all(), label=_("Return order line item")
     )
@@ -312,7 +312,7 @@ class ReceiveLineSerializer(serializers.Serializer):
     )
 
 
-class ReceiveSerializer(serializers.Serializer):
+class ReceiveSerializer(BaseSerializer):
     items = ReceiveLineSerializer(many=True)
     location = serializers.PrimaryKeyRelatedField(
         queryset=StockLocation.objects.all(), label=_("Location")
@@ -320,7 +320,7 @@ class ReceiveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=512)
 
 
-class HistorySerializer(serializers.Serializer):
+class HistorySerializer(BaseSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     kind = serializers.CharField()
     kind_text = serializers.CharField(source="get_kind_display")
@@ -341,7 +341,7 @@ class HistorySerializer(serializers.Serializer):
         return str(ReturnOrderStatus(obj.to_status).label) if obj.to_status else None
 
 
-class ReceiveResultSerializer(serializers.Serializer):
+class ReceiveResultSerializer(BaseSerializer):
     items = ReceiveLineSerializer(many=True)
     location = serializers.IntegerField()
     note = serializers.CharField()

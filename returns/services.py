@@ -178,13 +178,18 @@ def reference_pattern() -> str:
     return site_settings.get_value(REFERENCE_PATTERN_SETTING)
 
 
+def _reference_limits() -> dict:
+    max_length, max_ref = references.reference_limits(ReturnOrder)
+    return {"max_length": max_length, "max_ref": max_ref}
+
+
 def next_reference(pattern: str | None = None) -> str:
     """The reference a new order would get now: one past the highest ``reference_int``."""
     pattern = pattern or reference_pattern()
     latest = ReturnOrder.objects.order_by("-reference_int", "-pk").values("reference_int").first()
     number = (latest["reference_int"] if latest else 0) + 1
     for _attempt in range(MAX_REFERENCE_ATTEMPTS):
-        candidate = references.format_reference(pattern, number)
+        candidate = references.format_reference(pattern, number, **_reference_limits())
         if not ReturnOrder.objects.filter(reference=candidate).exists():
             return candidate
         number += 1

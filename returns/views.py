@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,12 +24,13 @@ from djmoney.money import Money
 from common import services as common_services
 from common import site_settings
 from common.export import export_response, requested_format
+from common.filters import SEARCH_MAX_LENGTH, SEARCH_MAX_TERMS, search_truncated
 from common.models import Attachment
 from reports import selectors as report_selectors
 from reports import services as report_services
 from returns import exports, forms, selectors, services
 from returns.calendar_views import SESSION_KEY, subscribe_panel
-from returns.filters import ReturnOrderFilter, search_orders
+from returns.filters import ReturnOrderFilter, search_orders, search_stock_items
 from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 from returns.statuses import (
     CLOSED_STATUSES,
@@ -168,7 +168,12 @@ def _filtered_orders(request, form):
     # why beside the field; ignoring every filter would list all orders as "matching".
     queryset = filterset.qs if filterset.is_valid() else queryset.none()
     if form.is_valid() and form.cleaned_data.get("search"):
-        queryset = search_orders(queryset, form.cleaned_data["search"])
+        try:
+            queryset = search_orders(queryset, form.cleaned_data["search"])
+        except ValidationError as exc:
+            # Too many words to search: say so beside the field, and match nothing.
+            form.add_error("search", exc)
+            queryset = queryset.none()
     return queryset
 
 
@@ -342,7 +347,13 @@ def return_order_create(request):
                 messages.success(request, _("Created return order %s.") % order.reference)
                 return redirect(order.get_absolute_url())
     else:
-        initial = {"reference": services.next_reference()}
+        try:
+            initial = {"reference": services.next_reference()}
+        except ValidationError as exc:
+            # A pattern stored before patterns were bounded, or a counter past its limit: say so
+            # and let the user type a reference instead of failing the page.
+            initial = {}
+            messages.error(request, " ".join(exc.messages))
         if request.GET.get("customer"):
             initial["customer"] = request.GET["customer"]
         form = forms.ReturnOrderForm(initial=initial)
@@ -501,20 +512,21 @@ def return_order_receive(request, pk):
 @require_http_methods(["GET", "POST"])
 def line_add(request, pk):
     order = get_object_or_404(ReturnOrder.objects.select_related("customer"), pk=pk)
-    search = request.GET.get("q", "").strip()
+    # The picker has no form to show an error beside: it searches the first words, and says so.
+    search, truncated = search_truncated(request.GET.get("q", ""))
+    if truncated:
+        messages.warning(
+            request,
+            _("Only the first %(terms)d words (%(length)d characters) of a search are used.")
+            % {"terms": SEARCH_MAX_TERMS, "length": SEARCH_MAX_LENGTH},
+        )
     items = (
         stock_assigned_to(order.customer_id)
         .exclude(return_order_lines__order=order)
         .order_by("part__name", "serial_int", "serial", "pk")
     )
     if search:
-        for term in search.split():
-            items = items.filter(
-                Q(serial__icontains=term)
-                | Q(part__name__icontains=term)
-                | Q(part__IPN__icontains=term)
-                | Q(batch__icontains=term)
-            )
+        items = search_stock_items(items, search)
     form = forms.LineAddForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from common.api import StatusView
+from common.filters import FilterSet
 from common.site_settings import TRUE_VALUES
 from stock import selectors, services
 from stock.models import IN_STOCK_FILTER, Part, StockItem, StockLocation
@@ -18,7 +19,7 @@ from stock.serializers import (
 from stock.statuses import StockStatus
 
 
-class PartFilter(df.FilterSet):
+class PartFilter(FilterSet):
     IPN = df.CharFilter(lookup_expr="iexact")
     name = df.CharFilter(lookup_expr="iexact")
     has_stock = df.BooleanFilter(method="filter_has_stock")
@@ -52,7 +53,7 @@ class PartDetail(PartMixin, generics.RetrieveUpdateDestroyAPIView):
         services.part_delete(part=instance)
 
 
-class LocationFilter(df.FilterSet):
+class LocationFilter(FilterSet):
     parent = df.ModelChoiceFilter(
         queryset=StockLocation.objects.all(), method="filter_parent", null_label="null"
     )
@@ -108,7 +109,7 @@ class LocationDetail(LocationMixin, generics.RetrieveUpdateDestroyAPIView):
         services.location_delete(location=instance)
 
 
-class StockFilter(df.FilterSet):
+class StockFilter(FilterSet):
     serial = df.CharFilter(lookup_expr="iexact")
     serialized = df.BooleanFilter(method="filter_serialized")
     in_stock = df.BooleanFilter(method="filter_in_stock")

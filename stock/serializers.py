@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from common.serializers import DetailToggleMixin
+from common.serializers import BaseModelSerializer, BaseSerializer, DetailToggleMixin
 from companies.models import Company
 from companies.serializers import CompanyBriefSerializer
 from stock.models import Part, StockItem, StockItemTracking, StockLocation
@@ -11,7 +11,7 @@ from stock.statuses import StockStatus
 from users.serializers import UserBriefSerializer
 
 
-class PartBriefSerializer(serializers.ModelSerializer):
+class PartBriefSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     full_name = serializers.CharField(read_only=True)
 
@@ -37,7 +37,7 @@ class PartSerializer(PartBriefSerializer):
         fields = [*PartBriefSerializer.Meta.fields, "stock_item_count", "notes"]
 
 
-class LocationBriefSerializer(serializers.ModelSerializer):
+class LocationBriefSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
 
     class Meta:
@@ -45,7 +45,7 @@ class LocationBriefSerializer(serializers.ModelSerializer):
         fields = ["pk", "name", "pathstring", "structural"]
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     level = serializers.IntegerField(read_only=True)
     items = serializers.IntegerField(read_only=True, default=0)
@@ -67,7 +67,7 @@ class LocationSerializer(serializers.ModelSerializer):
         read_only_fields = ["pathstring"]
 
 
-class StockItemSerializer(DetailToggleMixin, serializers.ModelSerializer):
+class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     quantity = serializers.DecimalField(
         max_digits=15,
@@ -146,13 +146,13 @@ class StockItemSerializer(DetailToggleMixin, serializers.ModelSerializer):
         return attrs
 
 
-class StockAssignItemSerializer(serializers.Serializer):
+class StockAssignItemSerializer(BaseSerializer):
     item = serializers.PrimaryKeyRelatedField(
         queryset=StockItem.objects.all(), label=_("Stock Item")
     )
 
 
-class StockAssignSerializer(serializers.Serializer):
+class StockAssignSerializer(BaseSerializer):
     items = StockAssignItemSerializer(many=True)
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Company.objects.all(), label=_("Customer")
@@ -170,7 +170,7 @@ class StockAssignSerializer(serializers.Serializer):
         return value
 
 
-class StockTrackingSerializer(serializers.ModelSerializer):
+class StockTrackingSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     label = serializers.CharField(read_only=True)
     user_detail = UserBriefSerializer(source="user", read_only=True)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -68,6 +69,10 @@ def build(n: int, user) -> None:
         user_services.group_set_role(group=group, role="stock", view=True)
         user_services.api_token_create(user=user, name=f"token {i}")
         UserFactory()
+        # Failed logins as django-axes records them (its admin lists them for unlocking).
+        attempt = {"username": f"guess-{n}-{i}", "ip_address": "127.0.0.1", "user_agent": "t"}
+        AccessAttempt.objects.create(**attempt, failures_since_start=3)
+        AccessFailureLog.objects.create(**attempt)
 
 
 def changelist_queries(client, model_admin) -> int:

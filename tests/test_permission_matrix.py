@@ -9,6 +9,13 @@ later is checked without anyone writing a test for it. For each endpoint and met
 * a user holding every other role permission, but not those, gets 403, and so does a user
   missing any one of them.
 
+The same again in role flags, the way an administrator grants them (``test_role_flag_matrix``):
+for every endpoint and method, a group holding every flag on every role except the method's own
+flag on the role that governs it gets 403, and a group holding only the flags the method needs
+gets through. So no flag implies another, except that any flag on a role implies ``view`` on it
+(``RuleSet.actions``); for reads the matrix therefore checks that a group with no flag on the
+role gets 403.
+
 Endpoints outside the role system are listed explicitly: anonymous ones, self-service ones (the
 caller's own account) and staff-write ones (site settings); each list is checked for stale
 entries. Whoever adds an endpoint whose URL carries ``<int:pk>`` registers a factory for its
@@ -46,7 +53,8 @@ from tests import factories
 from tests.reports import factories as report_factories
 from tests.returns import factories as return_factories
 from users import services as user_services
-from users.roles import ROLES
+from users.models import RuleSet
+from users.roles import ACTIONS, ROLES
 
 # Endpoints that are anonymous or guarded by something other than roles, on purpose.
 ANONYMOUS_OR_SPECIAL = {
@@ -410,6 +418,153 @@ def test_permission_matrix(case: Case, db):
             failures.append(f"{expectation.who}: Content-Type {response['Content-Type']!r}")
 
     assert not failures, f"{case} (needs {required}):\n" + "\n".join(failures)
+
+
+# --- the matrix in role flags -------------------------------------------------------------
+
+
+def _role_flag(permission_name: str) -> tuple[str, str]:
+    """The (role, flag) that grants ``app_label.action_model``."""
+    app_label, codename = permission_name.split(".", 1)
+    action, model_name = codename.split("_", 1)
+    for role, spec in ROLES.items():
+        if f"{app_label}.{model_name}" in spec["models"]:
+            return role, action
+    pytest.fail(f"{permission_name} is granted by no role")
+
+
+def _flag_user(flags: dict[str, set[str]]) -> User:
+    """A user in one group holding ``{role: {flags}}`` through the role system."""
+    group = factories.GroupFactory()
+    RuleSet.objects.bulk_create(
+        RuleSet(group=group, name=role, **{f"can_{flag}": True for flag in granted})
+        for role, granted in flags.items()
+    )
+    user_services.group_sync_permissions(group=group)  # what group_set_role runs per role
+    user = factories.UserFactory(password=None)
+    user.groups.add(group)
+    return User.objects.get(pk=user.pk)
+
+
+def _flag_expectations(required: list[str]) -> list[Expectation]:
+    needed: dict[str, set[str]] = {}
+    for name in required:
+        role, flag = _role_flag(name)
+        needed.setdefault(role, set()).add(flag)
+    expectations = []
+    for role, flags in needed.items():
+        for flag in sorted(flags):
+            held = {r: set(ACTIONS) for r in ROLES}
+            if flag == "view":
+                # Any flag implies view, so only a role with no flag at all cannot read.
+                held[role] = set()
+                who = f"every flag but none on {role}"
+            else:
+                held[role] = set(ACTIONS) - {flag}
+                who = f"every flag but {role}.{flag}"
+            expectations.append(Expectation(who, _flag_user(held), allowed=False))
+    # Last: its DELETE may remove the object.
+    expectations.append(Expectation(f"only the flags {needed}", _flag_user(needed), True))
+    return expectations
+
+
+ROLE_CASES = [
+    case for case in CASES if case.route not in SELF_SERVICE and case.route not in STAFF_WRITES
+]
+
+
+@pytest.mark.parametrize("case", ROLE_CASES, ids=str)
+def test_role_flag_matrix(case: Case, db):
+    """Each method needs exactly its own role flag: every other flag on every role is not
+    enough, and the method's own flags (on each role it involves) are."""
+    superuser = _user(is_superuser=True, is_staff=True)
+    path, body, kwargs = prepare_request(case, superuser)
+    required = required_permissions(_make_view(case, path, body, kwargs, superuser), case.method)
+    if not required:
+        return  # open to every logged-in user; test_permission_matrix checks that
+    failures = []
+    for expectation in _flag_expectations(required):
+        response = _send(case, path, body, expectation.user)
+        if not expectation.allowed:
+            if response.status_code != 403:
+                failures.append(_describe(expectation.who, "403", response))
+        elif response.status_code in (401, 403) or response.status_code >= 500:
+            failures.append(_describe(expectation.who, "not 401/403/5xx", response))
+        elif case.method in READ_METHODS and response.status_code != 200:
+            failures.append(_describe(expectation.who, "200", response))
+    assert not failures, f"{case} (needs {required}):\n" + "\n".join(failures)
+
+
+def test_view_and_add_do_not_let_a_role_change_an_order(make_user):
+    """The reported case: view and add on return orders, no change: PATCH is refused."""
+    order = return_factories.ReturnOrderFactory(description="before")
+    url = f"/api/order/ro/{order.pk}/"
+    adder = APIClient()
+    adder.force_authenticate(make_user(return_order=["view", "add"]))
+    assert adder.get(url).status_code == 200
+    response = adder.patch(url, {"description": "after"}, format="json")
+    assert response.status_code == 403, response.content
+    assert adder.put(url, {"description": "after"}, format="json").status_code == 403
+    order.refresh_from_db()
+    assert order.description == "before"
+
+    changer = APIClient()
+    changer.force_authenticate(make_user(return_order=["change"]))
+    response = changer.patch(url, {"description": "after"}, format="json")
+    assert response.status_code == 200, response.content
+    order.refresh_from_db()
+    assert order.description == "after"
+
+
+def test_demo_groups_hold_the_flags_their_work_needs(db):
+    """The demo's clerks work orders end to end with explicit flags; viewers only read."""
+    from returns import demo
+
+    factories.UserFactory(username="root", is_superuser=True, is_staff=True, password=None)
+    users = demo.load_demo_data(password="demo-pass-1")["users"]
+    clerk = User.objects.get(pk=users["clerk"].pk)
+    viewer = User.objects.get(pk=users["viewer"].pk)
+    works = [
+        "returns.view_returnorder",
+        "returns.add_returnorder",
+        "returns.change_returnorder",
+        "returns.add_returnorderlineitem",
+        "returns.change_returnorderlineitem",
+        "returns.add_returnorderextraline",
+        "returns.change_returnorderextraline",
+        "stock.change_stockitem",
+        "stock.view_stocklocation",
+        "companies.view_company",
+    ]
+    assert clerk.has_perms(works)
+    assert not clerk.has_perm("returns.delete_returnorder")
+    assert viewer.has_perms(["returns.view_returnorder", "stock.view_stockitem"])
+    assert not any(viewer.has_perm(p) for p in works if ".view_" not in p)
+
+    order = return_factories.ReturnOrderFactory()
+    for user, expected in ((viewer, 403), (clerk, 200)):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.patch(f"/api/order/ro/{order.pk}/", {"description": "x"}, format="json")
+        assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(
+    ("flags", "actions"),
+    [
+        ({"view"}, ["view"]),
+        ({"add"}, ["add", "view"]),
+        ({"delete"}, ["delete", "view"]),
+        ({"add", "delete"}, ["add", "delete", "view"]),
+        ({"change"}, ["change", "view"]),
+        (set(), []),
+    ],
+)
+def test_a_flag_grants_its_own_action_and_view_nothing_else(db, flags, actions):
+    rule_set = user_services.group_set_role(
+        group=factories.GroupFactory(), role="return_order", **dict.fromkeys(flags, True)
+    )
+    assert rule_set.actions() == actions
 
 
 # --- the lists that steer the matrix ------------------------------------------------------

@@ -104,10 +104,84 @@ def test_docs_page_loads_only_local_assets(db, client, unhashed_static):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
-    assert 'url: "/api/schema/"' in html
-    assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE)
+    # The start-up script is served beside the page (no inline script under the CSP).
+    script = client.get("/api/docs/?script")
+    assert script.status_code == 200
+    assert 'url: "/api/schema/"' in script.content.decode()
+    for text in (html, script.content.decode()):
+        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.IGNORECASE)
     assets = ASSET.findall(html)
     assert assets, "the Swagger UI page references no assets"
-    assert [a for a in assets if not a.startswith("/static/")] == []
+    assert [a for a in assets if not a.startswith(("/static/", "/api/docs/?script"))] == []
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    """400/401/403/404 everywhere, 409 on writes (a lost race), 429 wherever a login can be
+    locked out (every authenticated operation), each with a JSON body schema."""
+    for method, path, operation in _operations(schema):
+        codes = set(operation["responses"])
+        expected = {"400", "401", "403", "404"}
+        if method in {"POST", "PUT", "PATCH", "DELETE"}:
+            expected.add("409")
+        if operation.get("security") != [{}]:
+            expected.add("429")
+        assert expected <= codes, (method, path, sorted(codes))
+        for code in expected:
+            assert "application/json" in operation["responses"][code]["content"], (method, path)
+    locked_out = schema["paths"]["/api/company/"]["get"]["responses"]["429"]
+    assert "Retry-After" in locked_out["headers"]
+
+
+def test_list_endpoints_document_the_bare_and_the_paginated_shape(schema):
+    ok = schema["paths"]["/api/company/"]["get"]["responses"]["200"]
+    shapes = ok["content"]["application/json"]["schema"]["oneOf"]
+    assert {"type": "array", "items": {"$ref": "#/components/schemas/Company"}} in shapes
+    assert {"$ref": "#/components/schemas/PaginatedCompanyList"} in shapes
+    paginated = schema["components"]["schemas"]["PaginatedCompanyList"]
+    assert {"count", "results"} <= set(paginated["required"])
+    # A list without pagination stays a bare array.
+    settings = schema["paths"]["/api/settings/global/"]["get"]["responses"]["200"]
+    assert settings["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_fields_read_through_a_nullable_relation_are_nullable(schema):
+    order = schema["components"]["schemas"]["ReturnOrder"]["properties"]
+    for name in ("created_by", "contact_detail", "project_code_detail", "project_code_label"):
+        assert order[name].get("nullable") is True, name
+    tracking = schema["components"]["schemas"]["StockTracking"]["properties"]
+    assert tracking["user_detail"]["nullable"] is True
+
+
+def test_fields_sent_only_on_request_are_not_required(schema):
+    components = schema["components"]["schemas"]
+    # ``?part_detail=true`` and friends
+    assert not {"part_detail", "location_detail", "customer_detail"} & set(
+        components["StockItem"].get("required", [])
+    )
+    assert "password" not in components["User"]["properties"]  # write-only
+
+
+def test_blank_urls_are_not_an_ambiguous_one_of(schema):
+    link = schema["components"]["schemas"]["StockItem"]["properties"]["link"]
+    assert "oneOf" not in link
+    assert {"type": "string", "maxLength": 0} in link["anyOf"]
+
+
+def test_site_settings_answers_carry_every_required_field(schema, make_user):
+    """The settings payload is built by hand: it must still send what the schema requires."""
+    client = APIClient()
+    client.force_authenticate(make_user())
+    required = set(schema["components"]["schemas"]["SiteSetting"]["required"])
+    rows = client.get("/api/settings/global/").json()
+    assert rows
+    for row in rows:
+        assert required <= set(row), sorted(required - set(row))
+    assert {row["typ"] for row in rows} == {row["type"] for row in rows}

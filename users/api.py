@@ -1,12 +1,15 @@
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from django_filters import rest_framework as df
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from common.filters import FilterSet
 from users import services
 from users.models import ApiToken, Owner, RuleSet
 from users.serializers import (
@@ -71,10 +74,25 @@ class TokenRevokeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UserFilter(df.FilterSet):
+class UserFilter(FilterSet):
     class Meta:
         model = User
         fields = ["is_active", "is_staff", "is_superuser", "groups"]
+
+
+class PublicUserFilter(FilterSet):
+    """No filters on what such a reader may not see: they would tell it anyway."""
+
+    class Meta:
+        model = User
+        fields = []
+
+
+PUBLIC_USER_LOOKUPS = ["username", "first_name", "last_name"]
+
+
+def _refused(exc: services.AccountChangeRefused) -> exceptions.PermissionDenied:
+    return exceptions.PermissionDenied(str(exc))
 
 
 class UserMixin:
@@ -82,29 +100,95 @@ class UserMixin:
     serializer_class = UserSerializer
     read_requires_role = False
 
+    def account_details_visible(self) -> bool:
+        """Whether the caller sees e-mail, flags, groups and dates of other accounts.
+
+        The schema (generated without a caller) documents the full view.
+        """
+        if getattr(self, "swagger_fake_view", False):
+            return True
+        cached = getattr(self, "_account_details_visible", None)
+        if cached is None:
+            cached = services.account_details_visible_to(viewer=self.request.user)
+            self._account_details_visible = cached
+        return cached
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "request", None) is not None and self.request.user.is_authenticated:
+            context["account_details_visible"] = self.account_details_visible()
+        return context
+
 
 class UserList(UserMixin, generics.ListCreateAPIView):
-    filterset_class = UserFilter
-    search_fields = ["username", "first_name", "last_name", "email"]
-    ordering_fields = ["username", "first_name", "last_name", "email", "is_active", "date_joined"]
+    """``GET /api/user/``: every account; ``POST``: a new one (the admin role's ``add``).
+
+    Readers without user-management rights get pk, username and names of other accounts, and
+    search, filter and order by those only: other filters and orderings are ignored.
+    """
+
+    @property
+    def filterset_class(self):
+        return UserFilter if self.account_details_visible() else PublicUserFilter
+
+    @property
+    def search_fields(self):
+        if not self.account_details_visible():
+            return PUBLIC_USER_LOOKUPS
+        return [*PUBLIC_USER_LOOKUPS, "email"]
+
+    @property
+    def ordering_fields(self):
+        if not self.account_details_visible():
+            return PUBLIC_USER_LOOKUPS
+        return [*PUBLIC_USER_LOOKUPS, "email", "is_active", "date_joined"]
+
+    def perform_create(self, serializer):
+        try:
+            serializer.save()
+        except services.AccountChangeRefused as exc:
+            raise _refused(exc) from exc
 
 
-class SuperuserAccountPermission(permissions.BasePermission):
-    """Only a superuser may change or delete a superuser's account, so the admin role cannot
-    take one over (by setting its password, say)."""
+class AccountManagePermission(permissions.BasePermission):
+    """Writes to an account pass ``services.account_manage_refusal``: only superusers touch
+    staff and superusers, and nobody takes over an account holding permissions they lack."""
 
-    message = "Only a superuser may change or delete a superuser."
+    message = "You may not change this account."
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return (
-            request.method in permissions.SAFE_METHODS
-            or not obj.is_superuser
-            or request.user.is_superuser
-        )
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        refusal = services.account_manage_refusal(actor=request.user, target=obj)
+        if refusal:
+            self.message = refusal
+            return False
+        return True
 
 
 class UserDetail(UserMixin, generics.RetrieveUpdateDestroyAPIView):
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, SuperuserAccountPermission]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, AccountManagePermission]
+
+    def perform_update(self, serializer):
+        try:
+            serializer.save()
+        except services.AccountChangeRefused as exc:
+            raise _refused(exc) from exc
+        request = self.request
+        if (
+            serializer.validated_data.get("password")
+            and request.user.pk == serializer.instance.pk
+            and isinstance(request.successful_authenticator, SessionAuthentication)
+        ):
+            # Changing one's own password from the browser keeps this session; the user's
+            # other sessions end (their stored password hash no longer matches).
+            update_session_auth_hash(request._request, serializer.instance)
+
+    def perform_destroy(self, instance):
+        try:
+            services.user_delete(actor=self.request.user, user=instance)
+        except services.AccountChangeRefused as exc:
+            raise _refused(exc) from exc
 
 
 class GroupMixin:
@@ -120,11 +204,43 @@ class GroupList(GroupMixin, generics.ListCreateAPIView):
     ordering_fields = ["name"]
 
 
+class GroupChangePermission(permissions.BasePermission):
+    """A non-superuser renames or deletes only groups whose permissions they hold themselves
+    (roles are read-only here), and deletes no group with staff or superuser members."""
+
+    message = "You may not change this group."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        refusal = services.group_change_refusal(
+            actor=request.user, group=obj, delete=request.method == "DELETE"
+        )
+        if refusal:
+            self.message = refusal
+            return False
+        return True
+
+
 class GroupDetail(GroupMixin, generics.RetrieveUpdateDestroyAPIView):
-    pass
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, GroupChangePermission]
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = services.group_update(
+                actor=self.request.user, group=serializer.instance, data=serializer.validated_data
+            )
+        except services.AccountChangeRefused as exc:
+            raise _refused(exc) from exc
+
+    def perform_destroy(self, instance):
+        try:
+            services.group_delete(actor=self.request.user, group=instance)
+        except services.AccountChangeRefused as exc:
+            raise _refused(exc) from exc
 
 
-class OwnerFilter(df.FilterSet):
+class OwnerFilter(FilterSet):
     label = df.ChoiceFilter(choices=[("user", "user"), ("group", "group")], method="filter_label")
 
     class Meta:

@@ -1,10 +1,30 @@
-"""API authentication: ``Authorization: Token <key>`` (the inventree client's scheme) and the
-calendar feeds' ``?token=<key>``."""
+"""How requests log in: ``Authorization: Token <key>`` (the inventree client's scheme), HTTP
+Basic, the calendar feeds' ``?token=<key>``, and the lockout after repeated failed logins.
 
+Lockout (django-axes): every password check with a request, whether from the login page, the
+admin's, or HTTP Basic anywhere in the API (``user/token/``, ``user/me/token/``, the calendar
+feed), is counted per username and per client address. Once either reaches
+``AXES_FAILURE_LIMIT`` within the cool-off, that username or address is refused, even with the
+right password, until the cool-off has passed since its last failure or an administrator resets
+it (``manage.py axes_reset_username`` / ``axes_reset_ip``, or the admin's "Access attempts").
+"""
+
+import logging
 from dataclasses import dataclass
 
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import backends as auth_backends
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
+from django.utils.translation import ngettext
+from rest_framework import authentication, exceptions, status
 
 from common.permissions import required_permissions
 from users.services import api_token_user, calendar_token_check
@@ -63,3 +83,138 @@ class CalendarTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked calendar token."))
         user, granted = found
         return (user, CalendarAccess(granted_permissions=granted))
+
+
+# -- lockout after repeated failed logins -------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+def lockout_seconds() -> int | None:
+    """How long a lockout lasts after the last failure, or None if it lasts until reset."""
+    cool_off = get_cool_off()
+    return int(cool_off.total_seconds()) if cool_off else None
+
+
+def lockout_message(seconds: int | None) -> str:
+    if not seconds:
+        return str(
+            _(
+                "Too many failed login attempts. This account or address stays locked until "
+                "an administrator unlocks it."
+            )
+        )
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "Too many failed login attempts. Try again in %(minutes)d minute.",
+        "Too many failed login attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class LoginLockedOut(exceptions.APIException):
+    """429: this username or client address is locked out; ``wait`` becomes ``Retry-After``."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self):
+        self.wait = lockout_seconds()
+        super().__init__(lockout_message(self.wait))
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check, first among the backends: a locked-out username or address is
+    refused before any password is compared.
+
+    A check without a request (a management command, the shell) is no online guess, so it is
+    not counted and not refused.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class ModelBackend(auth_backends.ModelBackend):
+    """Django's backend; a successful login also clears the failures counted for its username.
+
+    Only the username's: clearing the address's too (axes' ``AXES_RESET_ON_SUCCESS``) would let
+    someone reset the count for their address by logging in to their own account between
+    guesses. Runs for every successful password check with a request, HTTP Basic included,
+    which does not send ``user_logged_in``.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and request is not None and settings.AXES_ENABLED:
+            AccessAttempt.objects.filter(username=user.get_username()).delete()
+        return user
+
+
+class BasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic, counted by the lockout, answering 429 with ``Retry-After`` when locked out.
+
+    DRF's own class hands ``authenticate()`` its ``Request`` wrapper; django-axes marks a
+    lockout on the request it is given, so this one passes the underlying Django request, which
+    also carries the client address.
+    """
+
+    def authenticate_credentials(self, userid, password, request=None):
+        django_request = getattr(request, "_request", request)
+        credentials = {get_user_model().USERNAME_FIELD: userid, "password": password}
+        user = authenticate(request=django_request, **credentials)
+        if user is None:
+            if getattr(django_request, "axes_locked_out", False):
+                raise LoginLockedOut()
+            raise exceptions.AuthenticationFailed(_("Invalid username/password."))
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (user, None)
+
+
+def client_ip_address(request) -> str | None:
+    """The client address the lockout counts (``AXES_CLIENT_IP_CALLABLE``).
+
+    ``REMOTE_ADDR`` unless ``TRUSTED_PROXY_COUNT`` reverse proxies are in front, each appending
+    the address it saw to ``X-Forwarded-For``: then the entry the outermost trusted proxy added.
+    Entries further left were sent by the client and prove nothing.
+    """
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out login gets (``AXES_LOCKOUT_CALLABLE``): JSON under ``/api/``, else the
+    login page with the reason; 429 with ``Retry-After`` either way. Logs every refusal."""
+    seconds = lockout_seconds()
+    message = lockout_message(seconds)
+    logger.warning(
+        "Login locked out: username %r from %s on %s",
+        get_client_username(request, credentials),
+        getattr(request, "axes_ip_address", None) or client_ip_address(request),
+        request.path,
+    )
+    if request.path.startswith(reverse("api-root")):
+        if original_response is not None and original_response.status_code == 429:
+            return original_response  # already LoginLockedOut's answer
+        response = JsonResponse({"detail": message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    else:
+        response = render(
+            request,
+            "registration/login.html",
+            {"form": AuthenticationForm(request), "lockout_message": message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

@@ -82,10 +82,14 @@ class RuleSet(models.Model):
         return f"{self.group.name}: {self.name} ({', '.join(flags) or 'none'})"
 
     def actions(self) -> list[str]:
-        """Granted actions; add, change and delete each imply view, add and delete imply change."""
+        """Granted actions: each flag grants its own action, and any flag also grants view.
+
+        Nothing else is implied: add and delete do not grant change (InvenTree's rule sets
+        imply it, which let a role with view and add edit every order). View comes with the
+        others because every write answers with the object it wrote, and a page that edits an
+        object shows it first: a role that may write but not read would only be confusing.
+        """
         granted = {a for a in ("view", "add", "change", "delete") if getattr(self, f"can_{a}")}
-        if granted & {"add", "delete"}:
-            granted.add("change")
         if granted:
             granted.add("view")
         return sorted(granted)

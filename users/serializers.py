@@ -1,23 +1,48 @@
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.serializers import BaseModelSerializer, BaseSerializer
+from users import services
 from users.models import ApiToken, Owner
 from users.roles import ACTIONS, ROLES
 
+# What every logged-in user sees of every account: enough for owner pickers. The rest (e-mail,
+# flags, groups, dates) is for user managers, staff and the account's own user.
+PUBLIC_USER_FIELDS = ("pk", "username", "first_name", "last_name")
 
-class UserBriefSerializer(serializers.ModelSerializer):
+
+class UserBriefSerializer(BaseModelSerializer):
+    """A user as other objects show it (an order's ``created_by``, a tracking entry's user).
+
+    ``email`` only for readers who may see account details (and for one's own account), as in
+    ``/api/user/``.
+    """
+
     pk = serializers.IntegerField(source="id", read_only=True)
 
     class Meta:
         model = User
         fields = ["pk", "username", "first_name", "last_name", "email"]
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if (
+            request is not None
+            and request.user.pk != instance.pk
+            and not services.account_details_visible_to(viewer=request.user)
+        ):
+            data.pop("email", None)
+        return data
 
-class UserSerializer(serializers.ModelSerializer):
+
+class UserSerializer(BaseModelSerializer):
+    """An account. Readers without user-management rights get only ``PUBLIC_USER_FIELDS`` of
+    other accounts; writes go through ``users.services`` (``user_create``, ``user_update``)."""
+
     pk = serializers.IntegerField(source="id", read_only=True)
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}
@@ -44,15 +69,6 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["is_superuser", "last_login", "date_joined"]
 
-    def validate_is_staff(self, value):
-        request = self.context.get("request")
-        current = self.instance.is_staff if self.instance is not None else False
-        if value != current and not (request and request.user.is_superuser):
-            raise serializers.ValidationError(
-                _("Only a superuser can grant or remove staff status.")
-            )
-        return value
-
     def validate(self, attrs):
         password = attrs.get("password")
         if password:
@@ -65,23 +81,32 @@ class UserSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
 
+    def _actor(self):
+        return self.context["request"].user
+
+    def _shows_details(self, instance) -> bool:
+        """Whether this reader sees more of ``instance`` than ``PUBLIC_USER_FIELDS``."""
+        request = self.context.get("request")
+        if request is None:
+            return True  # not an API response (e.g. a management command)
+        if request.user.pk == instance.pk:
+            return True
+        visible = self.context.get("account_details_visible")
+        if visible is None:
+            visible = services.account_details_visible_to(viewer=request.user)
+        return visible
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self._shows_details(instance):
+            return data
+        return {name: data[name] for name in PUBLIC_USER_FIELDS}
+
     def create(self, validated_data):
-        password = validated_data.pop("password", None)
-        groups = validated_data.pop("groups", [])
-        user = User(**validated_data)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
-        user.groups.set(groups)
-        return user
+        return services.user_create(actor=self._actor(), data=validated_data)
 
     def update(self, instance, validated_data):
-        password = validated_data.pop("password", None)
-        if password:
-            instance.set_password(password)
-        return super().update(instance, validated_data)
+        return services.user_update(actor=self._actor(), user=instance, data=validated_data)
 
 
 # ``{"return_order": ["view", "add"], ...}`` in the schema.
@@ -90,7 +115,7 @@ ROLES_FIELD = serializers.DictField(
 )
 
 
-class GroupBriefSerializer(serializers.Serializer):
+class GroupBriefSerializer(BaseSerializer):
     pk = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -133,7 +158,7 @@ class MeSerializer(UserBriefSerializer):
         return [{"pk": g.pk, "name": g.name} for g in obj.groups.all()]
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class GroupSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     roles = serializers.SerializerMethodField()
 
@@ -146,7 +171,7 @@ class GroupSerializer(serializers.ModelSerializer):
         return {rs.name: rs.actions() for rs in obj.rule_sets.all()}
 
 
-class OwnerSerializer(serializers.ModelSerializer):
+class OwnerSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     owner_model = serializers.CharField(source="owner_type.model", read_only=True)
     label = serializers.CharField(read_only=True)
@@ -156,11 +181,11 @@ class OwnerSerializer(serializers.ModelSerializer):
         fields = ["pk", "owner_id", "owner_model", "name", "label"]
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(BaseSerializer):
     name = serializers.CharField(max_length=100, required=False, default="inventree-python-client")
 
 
-class IssuedTokenSerializer(serializers.Serializer):
+class IssuedTokenSerializer(BaseSerializer):
     """The answer to a token request: the key is shown this once."""
 
     token = serializers.CharField()
@@ -168,7 +193,7 @@ class IssuedTokenSerializer(serializers.Serializer):
     expiry = serializers.DateField(allow_null=True)
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     active = serializers.BooleanField(read_only=True)
 

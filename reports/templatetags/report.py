@@ -5,6 +5,7 @@ data URIs made by segno). Names follow InvenTree's report tags where they exist.
 """
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 import segno
@@ -42,10 +43,13 @@ def money(value, currency=None) -> str:
 @register.filter
 def line_total(line):
     """``price * quantity`` of a line (None when it has no price)."""
-    price = getattr(line, "price", None)
+    if isinstance(line, Mapping):  # a report context's record
+        price, quantity = line.get("price"), line.get("quantity", 1)
+    else:
+        price, quantity = getattr(line, "price", None), getattr(line, "quantity", 1)
     if price is None:
         return None
-    return price * getattr(line, "quantity", 1)
+    return price * quantity
 
 
 @register.simple_tag

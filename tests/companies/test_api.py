@@ -318,12 +318,13 @@ def test_viewer_cannot_create_and_nothing_is_written(client_for):
     assert Company.objects.count() == 0
 
 
-def test_role_with_add_may_create_and_change(client_for):
+def test_role_with_add_may_create_but_not_change(client_for):
+    """Each flag grants its own method only: add does not imply change (issue 9, item 14)."""
     client = client_for(return_order=["add"])
     body = assert_json(client.post(COMPANY_URL, {"name": "Made"}), 201)
-    assert_json(client.patch(f"{COMPANY_URL}{body['pk']}/", {"name": "Changed"}), 200)
+    assert_json(client.patch(f"{COMPANY_URL}{body['pk']}/", {"name": "Changed"}), 403)
     assert_json(client.delete(f"{COMPANY_URL}{body['pk']}/"), 403)
-    assert Company.objects.get().name == "Changed"
+    assert Company.objects.get().name == "Made"
 
 
 # --- contacts ----------------------------------------------------------------------------

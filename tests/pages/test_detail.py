@@ -166,7 +166,8 @@ def test_no_delete_without_delete_permission(enabled, page_client):
     adder = page_client(return_order=["view", "add"], stock=["view", "change"])
     order = OrderFactory(status=S.IN_PROGRESS)
     LineFactory(order=order)
-    assert actions(page(adder, order)) == {"edit", "receive", "complete", "hold", "cancel"}
+    # ``add`` works the order (as in InvenTree) but does not imply ``change``: no edit.
+    assert actions(page(adder, order)) == {"receive", "complete", "hold", "cancel"}
 
 
 def test_no_receive_without_changing_stock(enabled, page_client):
@@ -180,8 +181,8 @@ def test_no_receive_without_changing_stock(enabled, page_client):
 def test_delete_only_permission_offers_delete_but_no_workflow(enabled, page_client):
     deleter = page_client(return_order=["view", "delete"])
     order = OrderFactory(status=S.PENDING)
-    # ``delete`` implies ``change`` in Boomerang's roles, but never ``add``.
-    assert actions(page(deleter, order)) == {"edit", "delete"}
+    # ``delete`` implies neither ``change`` nor ``add``.
+    assert actions(page(deleter, order)) == {"delete"}
 
 
 def test_delete_is_not_offered_once_lines_are_received(enabled, page_client):

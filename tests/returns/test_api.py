@@ -77,8 +77,9 @@ def viewer(client_for):
 
 @pytest.fixture
 def clerk(client_for):
-    """Adds, changes and works orders; may move stock (receive)."""
-    return client_for(return_order=["add"], stock=["change"])
+    """Adds, changes and works orders; may move stock (receive). Each flag is granted on its
+    own: add does not imply change."""
+    return client_for(return_order=["add", "change"], stock=["change"])
 
 
 def refs(response):
