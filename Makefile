@@ -9,6 +9,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boomerang
 LOCAL := .local
 STAMP := $(VENV)/.installed
+# Test processes per run (pytest-xdist); 0 runs the suite in this process, in order.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help install run test test-sqlite test-postgres lint format migrate demo clean browser
 
@@ -56,12 +58,12 @@ browser:
 
 test-sqlite: install browser
 	@echo "== tests on SQLite"
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: install
 	@if $(BIN)/python scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL is required in CI but is not reachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else \

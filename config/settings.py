@@ -235,6 +235,8 @@ AXES_CLIENT_IP_CALLABLE = "users.authentication.client_ip_address"
 # users.authentication.ModelBackend clears a username's failures on success; axes' own reset
 # would also clear the address's.
 AXES_RESET_ON_SUCCESS = False
+# No start-up banner on every manage.py command; failures and lockouts are still logged.
+AXES_VERBOSE = False
 # Reverse proxies in front of Boomerang that append the client address to X-Forwarded-For;
 # 0 (the default) counts REMOTE_ADDR. Set it only if the proxies really do append.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

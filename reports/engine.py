@@ -191,6 +191,6 @@ def lorem(parser, token):
     from django.template.defaulttags import lorem as django_lorem
 
     for bit in token.split_contents()[1:]:
-        if bit.isdigit():
+        if bit.isascii() and bit.isdigit():
             _size(bit if len(bit) < 20 else "9" * 20, "lorem count")
     return django_lorem(parser, token)

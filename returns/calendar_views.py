@@ -59,7 +59,7 @@ class StatusListField(serializers.Field):
                 continue
             if value.lower() == "open":
                 statuses.extend(int(s) for s in OPEN_STATUSES)
-            elif value.isdigit() and int(value) in ReturnOrderStatus.values:
+            elif value.isascii() and value.isdigit() and int(value) in ReturnOrderStatus.values:
                 statuses.append(int(value))
             else:
                 raise serializers.ValidationError(self.error_messages["invalid"] % {"value": value})

@@ -278,6 +278,9 @@ def test_status_filter_replaces_the_default(feed, one_of_each):
     assert set(events(feed(status=f"{S.PENDING},{S.CANCELLED}"))) == pending_and_cancelled
     assert len(events(feed(status="open"))) == 3
     assert feed(status="99").status_code == 400
+    # Unicode digits pass str.isdigit() but not int(): still a 400, not a 500.
+    assert feed(status="\u00b3").status_code == 400
+    assert feed(status="\u0663\u0660").status_code == 400
 
 
 # -- credentials ---------------------------------------------------------------------------
