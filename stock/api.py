@@ -2,6 +2,7 @@ from django.db import transaction
 from django.db.models import Q
 from django_filters import rest_framework as df
 from rest_framework import generics, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 
 from common.api import StatusView
@@ -12,9 +13,11 @@ from stock.models import IN_STOCK_FILTER, Part, StockItem, StockLocation
 from stock.serializers import (
     LocationSerializer,
     PartSerializer,
+    StockAdjustmentSerializer,
     StockAssignSerializer,
     StockItemSerializer,
     StockTrackingSerializer,
+    StockTransferSerializer,
 )
 from stock.statuses import StockStatus
 
@@ -239,6 +242,74 @@ class StockAssign(generics.GenericAPIView):
                 "notes": data.get("notes", ""),
             },
             status=status.HTTP_201_CREATED,
+        )
+
+
+class StockAdjustView(generics.GenericAPIView):
+    """Base of InvenTree's stock adjustments: ``POST`` ``{"items": [{"pk", "quantity"}], "notes"}``.
+
+    Answers 201 with the accepted body; 400 with messages keyed by entry index for refused
+    entries, and nothing changed.
+    """
+
+    queryset = StockItem.objects.all()
+    serializer_class = StockAdjustmentSerializer
+    permission_actions = {"POST": "change"}
+    service = None
+
+    def call_service(self, data: dict, entries: list, user):
+        return type(self).service(items=entries, user=user, notes=data.get("notes", ""))
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entries = [
+            services.StockAdjustment(pk=entry["pk"], quantity=entry["quantity"])
+            for entry in data["items"]
+        ]
+        try:
+            self.call_service(data, entries, request.user)
+        except services.StockAdjustmentError as exc:
+            errors = dict(exc.other_errors)
+            if exc.item_errors:
+                errors["items"] = {str(index): fields for index, fields in exc.item_errors.items()}
+            raise drf_serializers.ValidationError(errors) from exc
+        body = {
+            "items": [{"pk": entry.pk, "quantity": entry.quantity} for entry in entries],
+            "notes": data.get("notes", ""),
+        }
+        if "location" in data:
+            body["location"] = data["location"].pk
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class StockCount(StockAdjustView):
+    """``POST /api/stock/count/``: set each item's quantity to the counted one."""
+
+    service = staticmethod(services.stock_items_count)
+
+
+class StockAdd(StockAdjustView):
+    """``POST /api/stock/add/``: add each quantity to its item."""
+
+    service = staticmethod(services.stock_items_add)
+
+
+class StockRemove(StockAdjustView):
+    """``POST /api/stock/remove/``: take each quantity out of its item."""
+
+    service = staticmethod(services.stock_items_remove)
+
+
+class StockTransfer(StockAdjustView):
+    """``POST /api/stock/transfer/``: move each quantity into ``location``, splitting if partial."""
+
+    serializer_class = StockTransferSerializer
+
+    def call_service(self, data: dict, entries: list, user):
+        return services.stock_items_transfer(
+            items=entries, location=data["location"], user=user, notes=data.get("notes", "")
         )
 
 

@@ -188,3 +188,49 @@ class StockTrackingSerializer(BaseModelSerializer):
             "user",
             "user_detail",
         ]
+
+
+class StockAdjustmentItemSerializer(BaseSerializer):
+    pk = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        label=_("Stock Item"),
+        help_text=_("StockItem primary key"),
+    )
+    quantity = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=5,
+        min_value=Decimal(0),
+        coerce_to_string=False,
+        label=_("Quantity"),
+    )
+
+
+class StockAdjustmentSerializer(BaseSerializer):
+    """InvenTree's body for ``stock/count/``, ``stock/add/`` and ``stock/remove/``."""
+
+    # A ListField keys each entry's errors by its index: {"items": {"0": {"quantity": [...]}}}.
+    items = serializers.ListField(child=StockAdjustmentItemSerializer(), max_length=1000)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=512, label=_("Notes")
+    )
+
+    def validate_items(self, value):
+        if not value:
+            raise serializers.ValidationError(_("A list of stock items must be provided"))
+        return value
+
+
+class StockTransferSerializer(StockAdjustmentSerializer):
+    """InvenTree's body for ``stock/transfer/``: the adjustment body plus ``location``."""
+
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=StockLocation.objects.all(), label=_("Location")
+    )
+
+    def validate_location(self, value):
+        if value.structural:
+            raise serializers.ValidationError(
+                _("Stock items cannot be located into structural stock locations!")
+            )
+        return value

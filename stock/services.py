@@ -1,10 +1,13 @@
 """Writes for parts, locations and stock items. Operations that move stock lock the rows."""
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.services import attachments_delete_for
@@ -301,3 +304,224 @@ def stock_item_split(
         },
     )
     return child
+
+
+# Largest quantity the quantity column holds (15 digits, 5 of them decimals).
+MAX_STOCK_QUANTITY = Decimal(10) ** 10
+
+
+@dataclass(frozen=True)
+class StockAdjustment:
+    """One entry of a stock adjustment: the item's pk and the quantity it acts on."""
+
+    pk: int
+    quantity: Decimal
+
+
+class StockAdjustmentError(ValidationError):
+    """A refused adjustment; ``item_errors`` maps each entry's index to its field messages.
+
+    As a plain ``ValidationError`` it carries the same messages under ``items`` (and
+    ``location``), so callers that do not care about indexes can treat it like any other.
+    """
+
+    def __init__(self, item_errors: dict[int, dict[str, list[str]]], other: dict | None = None):
+        self.item_errors = item_errors
+        self.other_errors = other or {}
+        flat = [
+            f"{index}: {message}"
+            for index, fields in sorted(item_errors.items())
+            for messages in fields.values()
+            for message in messages
+        ]
+        super().__init__({**({"items": flat} if flat else {}), **self.other_errors})
+
+
+def _quantity_errors(*, kind: str, item: StockItem, quantity: Decimal) -> list[str]:
+    """Why ``quantity`` cannot be applied to the locked ``item`` by ``kind`` (empty if it can)."""
+    errors = []
+    if kind == "count":
+        if quantity < 0:
+            errors.append(_("Quantity must not be negative"))
+    elif quantity <= 0:
+        errors.append(_("Quantity must be greater than zero"))
+    if errors:
+        return errors
+    if item.part.trackable and quantity != int(quantity):
+        errors.append(_("Quantity must be an integer for a trackable part"))
+    if kind == "add":
+        if item.serial:
+            errors.append(_("Stock cannot be added to a serialized item"))
+        elif item.quantity + quantity >= MAX_STOCK_QUANTITY:
+            errors.append(_("The resulting quantity is too large"))
+    elif kind == "count":
+        if item.serial and quantity > 1:
+            errors.append(_("Quantity must be 1 for item with a serial number"))
+        elif quantity >= MAX_STOCK_QUANTITY:
+            errors.append(_("The resulting quantity is too large"))
+    elif quantity > item.quantity:
+        errors.append(
+            _("Quantity must not exceed available stock quantity (%(quantity)s)")
+            % {"quantity": f"{item.quantity.normalize():f}"}
+        )
+    elif kind == "transfer" and item.serial and quantity != item.quantity:
+        errors.append(_("A serialized item cannot be split"))
+    return errors
+
+
+def _stock_adjust(
+    *,
+    kind: str,
+    items: Sequence[StockAdjustment],
+    user,
+    notes: str,
+    location: StockLocation | None = None,
+) -> list[StockItem]:
+    """Lock the items by pk, check every entry, then apply all of them or none.
+
+    Runs inside the caller's transaction. Raises ``StockAdjustmentError`` naming every refused
+    entry by its index.
+    """
+    if not items:
+        raise ValidationError({"items": [_("A list of stock items must be provided")]})
+    other: dict[str, list[str]] = {}
+    if kind == "transfer":
+        location = StockLocation.objects.filter(pk=location.pk).first() if location else None
+        if location is None:
+            other["location"] = [_("A valid location must be provided")]
+        elif location.structural:
+            other["location"] = [
+                _("Stock items cannot be located into structural stock locations!")
+            ]
+    pks = sorted({entry.pk for entry in items})
+    locked = {
+        item.pk: item
+        for item in StockItem.objects.select_for_update(of=("self",))
+        .select_related("part")
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+    item_errors: dict[int, dict[str, list[str]]] = {}
+    seen: set[int] = set()
+    for index, entry in enumerate(items):
+        item = locked.get(entry.pk)
+        if item is None:
+            item_errors[index] = {"pk": [_("Stock item %(pk)s does not exist") % {"pk": entry.pk}]}
+        elif entry.pk in seen:
+            item_errors[index] = {"pk": [_("Duplicate stock item %(pk)s") % {"pk": entry.pk}]}
+        elif item.customer_id is not None:
+            item_errors[index] = {
+                "pk": [_("Item %(pk)s is assigned to a customer") % {"pk": entry.pk}]
+            }
+        else:
+            messages = _quantity_errors(kind=kind, item=item, quantity=Decimal(entry.quantity))
+            if messages:
+                item_errors[index] = {"quantity": messages}
+        seen.add(entry.pk)
+    if item_errors or other:
+        raise StockAdjustmentError(item_errors, other)
+
+    changed: list[StockItem] = []
+    tracking: list[StockItemTracking] = []
+    tracking_user = user if user is not None and user.is_authenticated else None
+
+    def track(item: StockItem, code: StockHistoryCode, deltas: dict) -> None:
+        tracking.append(
+            StockItemTracking(
+                item=item,
+                tracking_type=code,
+                user=tracking_user,
+                notes=notes or None,
+                deltas=deltas,
+            )
+        )
+
+    for entry in items:
+        item = locked[entry.pk]
+        quantity = Decimal(entry.quantity)
+        if kind == "count":
+            item.quantity = quantity
+            track(item, StockHistoryCode.STOCK_COUNT, {"quantity": float(quantity)})
+        elif kind == "add":
+            item.quantity += quantity
+            track(
+                item,
+                StockHistoryCode.STOCK_ADD,
+                {"added": float(quantity), "quantity": float(item.quantity)},
+            )
+        elif kind == "remove":
+            item.quantity -= quantity
+            track(
+                item,
+                StockHistoryCode.STOCK_REMOVE,
+                {"removed": float(quantity), "quantity": float(item.quantity)},
+            )
+        else:
+            if quantity < item.quantity:
+                # A partial transfer moves a new child item; the rest stays where it was.
+                item = stock_item_split(item=item, quantity=quantity, user=user, notes=notes)
+            item.location = location
+            track(item, StockHistoryCode.STOCK_MOVE, {"location": location.pk})
+        changed.append(item)
+    fields = ["location", "updated"] if kind == "transfer" else ["quantity", "updated"]
+    now = timezone.now()
+    for item in changed:
+        item.updated = now
+    StockItem.objects.bulk_update(changed, fields)
+    StockItemTracking.objects.bulk_create(tracking)
+    return changed
+
+
+@transaction.atomic
+def stock_items_count(
+    *, items: Sequence[StockAdjustment], user=None, notes: str = ""
+) -> list[StockItem]:
+    """Set each item's quantity to the counted one (stocktake); tracking code STOCK_COUNT.
+
+    All or nothing; rows locked by pk. Refused: a negative quantity, more than one of a
+    serialized item, a fraction of a trackable part, an item assigned to a customer.
+    """
+    return _stock_adjust(kind="count", items=items, user=user, notes=notes)
+
+
+@transaction.atomic
+def stock_items_add(
+    *, items: Sequence[StockAdjustment], user=None, notes: str = ""
+) -> list[StockItem]:
+    """Add each quantity to its item; tracking code STOCK_ADD.
+
+    All or nothing; rows locked by pk. Refused: a quantity not above zero, a serialized item,
+    a fraction of a trackable part, an item assigned to a customer.
+    """
+    return _stock_adjust(kind="add", items=items, user=user, notes=notes)
+
+
+@transaction.atomic
+def stock_items_remove(
+    *, items: Sequence[StockAdjustment], user=None, notes: str = ""
+) -> list[StockItem]:
+    """Take each quantity out of its item; tracking code STOCK_REMOVE.
+
+    All or nothing; rows locked by pk. Refused: a quantity not above zero or above what the
+    item holds, a fraction of a trackable part, an item assigned to a customer. An item taken
+    down to zero is kept (with its history), not deleted.
+    """
+    return _stock_adjust(kind="remove", items=items, user=user, notes=notes)
+
+
+@transaction.atomic
+def stock_items_transfer(
+    *,
+    items: Sequence[StockAdjustment],
+    location: StockLocation,
+    user=None,
+    notes: str = "",
+) -> list[StockItem]:
+    """Move each quantity into ``location``; tracking code STOCK_MOVE on the moved item.
+
+    Moving part of a bulk item splits it first: the new child item moves, the rest stays.
+    Answers the moved items. All or nothing; rows locked by pk. Refused: a structural
+    location, a quantity not above zero or above what the item holds, part of a serialized
+    item, an item assigned to a customer.
+    """
+    return _stock_adjust(kind="transfer", items=items, user=user, notes=notes, location=location)
