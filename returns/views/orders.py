@@ -1,12 +1,8 @@
-"""Staff pages for return orders. Each view parses input, calls a selector or a service, renders.
-
-The pages exist only while RETURNORDER_ENABLED is on (404 otherwise); the REST API does not
-depend on it. Every change is a POST that redirects with a message.
-"""
+"""The order pages: settings, index and calendar, create, edit, delete, detail, workflow,
+export and print."""
 
 import calendar
 import datetime
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,109 +15,31 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from djmoney.money import Money
 
-from common import services as common_services
 from common import site_settings
 from common.export import export_response, requested_format
-from common.filters import SEARCH_MAX_LENGTH, SEARCH_MAX_TERMS, search_truncated
 from common.models import Attachment
 from reports import selectors as report_selectors
 from reports import services as report_services
 from returns import exports, forms, selectors, services
 from returns.calendar_views import SESSION_KEY, subscribe_panel
-from returns.filters import ReturnOrderFilter, search_orders, search_stock_items
-from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+from returns.filters import ReturnOrderFilter, search_orders
+from returns.models import ReturnOrder
 from returns.statuses import (
     CLOSED_STATUSES,
     ReturnOrderStatus,
     Transition,
     allowed_transitions,
 )
-from stock.selectors import stock_assigned_to
+from returns.views.base import (
+    PAGE_SIZE,
+    SORTS,
+    _add_service_errors,
+    _errors,
+    _perms,
+    return_order_page,
+)
 from users import services as user_services
-
-PAGE_SIZE = 25
-SORTS = {
-    "reference": ["reference_int", "reference"],
-    "customer": ["customer__name"],
-    "customer_reference": ["customer_reference"],
-    "description": ["description"],
-    "lines": ["line_items"],
-    "status": ["status"],
-    "responsible": ["responsible__name"],
-    "target_date": ["target_date"],
-    "total_price": ["total_price"],
-    "creation_date": ["creation_date"],
-}
-
-
-def enabled() -> bool:
-    return bool(site_settings.get_value("RETURNORDER_ENABLED"))
-
-
-def return_order_page(permission: str):
-    """Log-in required, 404 while return orders are disabled, 403 without ``permission``."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not enabled():
-                raise Http404(_("Return orders are not enabled."))
-            if not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [
-            f"{'' if field == '__all__' else field.replace('_', ' ').capitalize() + ': '}{message}"
-            for field, errors in exc.message_dict.items()
-            for message in errors
-        ]
-    return list(exc.messages)
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: beside its field when the form has one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def _perms(user) -> dict[str, bool]:
-    return {
-        "view": user.has_perm("returns.view_returnorder"),
-        "add": user.has_perm("returns.add_returnorder"),
-        "change": user.has_perm("returns.change_returnorder"),
-        "delete": user.has_perm("returns.delete_returnorder"),
-        "receive": user.has_perm("returns.add_returnorder")
-        and user.has_perm("stock.change_stockitem"),
-        "add_line": user.has_perm("returns.add_returnorderlineitem"),
-        "change_line": user.has_perm("returns.change_returnorderlineitem"),
-        "delete_line": user.has_perm("returns.delete_returnorderlineitem"),
-        "add_extra": user.has_perm("returns.add_returnorderextraline"),
-        "change_extra": user.has_perm("returns.change_returnorderextraline"),
-        "delete_extra": user.has_perm("returns.delete_returnorderextraline"),
-    }
-
-
-def _money(amount, currency: str | None, order: ReturnOrder) -> Money | None:
-    if amount is None:
-        return None
-    return Money(amount, currency or order.currency)
-
 
 # -- settings ------------------------------------------------------------------------------
 
@@ -473,264 +391,6 @@ def return_order_transition(request, pk, action):
             % {"reference": order.reference, "status": ReturnOrderStatus(order.status).label},
         )
     return redirect(order.get_absolute_url())
-
-
-@return_order_page("returns.add_returnorder")
-@require_http_methods(["GET", "POST"])
-def return_order_receive(request, pk):
-    if not request.user.has_perm("stock.change_stockitem"):
-        raise PermissionDenied
-    order = get_object_or_404(selectors.return_order_list(), pk=pk)
-    lines = selectors.return_order_line_list().filter(order=order, received_date__isnull=True)
-    form = forms.ReceiveForm(request.POST or None, lines=lines.order_by("pk"))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            moved = services.return_order_receive(
-                order=order,
-                lines=[(int(pk), data["status"]) for pk in data["lines"]],
-                location=data["location"],
-                user=request.user,
-                note=data.get("note", ""),
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Received %(count)s item(s) into %(location)s.")
-                % {"count": len(moved), "location": data["location"].pathstring},
-            )
-            return redirect(order.get_absolute_url())
-    return render(request, "returns/receive.html", {"order": order, "form": form})
-
-
-# -- lines ---------------------------------------------------------------------------------
-
-
-@return_order_page("returns.add_returnorderlineitem")
-@require_http_methods(["GET", "POST"])
-def line_add(request, pk):
-    order = get_object_or_404(ReturnOrder.objects.select_related("customer"), pk=pk)
-    # The picker has no form to show an error beside: it searches the first words, and says so.
-    search, truncated = search_truncated(request.GET.get("q", ""))
-    if truncated:
-        messages.warning(
-            request,
-            _("Only the first %(terms)d words (%(length)d characters) of a search are used.")
-            % {"terms": SEARCH_MAX_TERMS, "length": SEARCH_MAX_LENGTH},
-        )
-    items = (
-        stock_assigned_to(order.customer_id)
-        .exclude(return_order_lines__order=order)
-        .order_by("part__name", "serial_int", "serial", "pk")
-    )
-    if search:
-        items = search_stock_items(items, search)
-    form = forms.LineAddForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.return_order_line_create(
-                order=order,
-                item=data["item"],
-                quantity=data["quantity"],
-                user=request.user,
-                price=_money(data.get("price"), data.get("price_currency"), order),
-                reference=data.get("reference", ""),
-                notes=data.get("notes", ""),
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Added %s to the order.") % data["item"])
-            return redirect(order.get_absolute_url())
-    return render(
-        request,
-        "returns/line_add.html",
-        {"order": order, "form": form, "search": search, "has_items": items.exists()},
-    )
-
-
-@return_order_page("returns.change_returnorderlineitem")
-@require_http_methods(["GET", "POST"])
-def line_edit(request, pk, line_pk):
-    line = get_object_or_404(selectors.return_order_line_list(), pk=line_pk, order_id=pk)
-    order = line.order
-    received = line.received_date is not None
-    if request.method == "POST":
-        form = forms.LineEditForm(
-            request.POST, received=received, initial={"quantity": line.quantity}
-        )
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["price"] = _money(data.pop("price"), data.pop("price_currency"), order)
-            if received:
-                data.pop("quantity", None)
-            try:
-                services.return_order_line_update(line=line, user=request.user, data=data)
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Saved line %s.") % line.item)
-                return redirect(order.get_absolute_url())
-    else:
-        form = forms.LineEditForm(
-            received=received,
-            initial={
-                "outcome": line.outcome,
-                "quantity": line.quantity,
-                "price": line.price.amount if line.price is not None else None,
-                "price_currency": str(line.price.currency) if line.price is not None else "",
-                "reference": line.reference,
-                "notes": line.notes,
-            },
-        )
-    return render(request, "returns/line_form.html", {"order": order, "line": line, "form": form})
-
-
-@return_order_page("returns.delete_returnorderlineitem")
-@require_POST
-def line_delete(request, pk, line_pk):
-    line = get_object_or_404(
-        ReturnOrderLineItem.objects.select_related("order", "item__part"), pk=line_pk, order_id=pk
-    )
-    try:
-        services.return_order_line_delete(line=line, user=request.user)
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Removed %s from the order.") % line.item)
-    return redirect(line.order.get_absolute_url())
-
-
-@return_order_page("returns.add_returnorderextraline")
-@require_http_methods(["GET", "POST"])
-def extra_add(request, pk):
-    order = get_object_or_404(ReturnOrder.objects.select_related("customer"), pk=pk)
-    form = forms.ExtraLineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["price"] = _money(data.pop("price"), data.pop("price_currency"), order)
-        try:
-            services.return_order_extra_line_create(order=order, user=request.user, **data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Added an extra line."))
-            return redirect(order.get_absolute_url())
-    return render(request, "returns/extra_form.html", {"order": order, "form": form, "extra": None})
-
-
-@return_order_page("returns.change_returnorderextraline")
-@require_http_methods(["GET", "POST"])
-def extra_edit(request, pk, extra_pk):
-    extra = get_object_or_404(
-        ReturnOrderExtraLine.objects.select_related("order__customer"), pk=extra_pk, order_id=pk
-    )
-    order = extra.order
-    if request.method == "POST":
-        form = forms.ExtraLineForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["price"] = _money(data.pop("price"), data.pop("price_currency"), order)
-            try:
-                services.return_order_extra_line_update(extra=extra, user=request.user, data=data)
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Saved the extra line."))
-                return redirect(order.get_absolute_url())
-    else:
-        form = forms.ExtraLineForm(
-            initial={
-                "reference": extra.reference,
-                "description": extra.description,
-                "quantity": extra.quantity,
-                "price": extra.price.amount if extra.price is not None else None,
-                "price_currency": str(extra.price.currency) if extra.price is not None else "",
-                "notes": extra.notes,
-            }
-        )
-    return render(
-        request, "returns/extra_form.html", {"order": order, "form": form, "extra": extra}
-    )
-
-
-@return_order_page("returns.delete_returnorderextraline")
-@require_POST
-def extra_delete(request, pk, extra_pk):
-    extra = get_object_or_404(
-        ReturnOrderExtraLine.objects.select_related("order"), pk=extra_pk, order_id=pk
-    )
-    try:
-        services.return_order_extra_line_delete(extra=extra, user=request.user)
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Removed the extra line."))
-    return redirect(extra.order.get_absolute_url())
-
-
-# -- attachments and notes -----------------------------------------------------------------
-
-
-@return_order_page("returns.change_returnorder")
-@require_POST
-def attachment_add(request, pk):
-    order = get_object_or_404(ReturnOrder, pk=pk)
-    form = forms.AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        common_services.attachment_create(
-            model_type="returnorder",
-            model_id=order.pk,
-            user=request.user,
-            file=data.get("attachment"),
-            link=data.get("link") or "",
-            comment=data.get("comment") or "",
-        )
-        messages.success(request, _("Attachment added."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(order.get_absolute_url() + "#attachments")
-
-
-@return_order_page("returns.change_returnorder")
-@require_POST
-def attachment_delete(request, pk, attachment_pk):
-    order = get_object_or_404(ReturnOrder, pk=pk)
-    attachment = get_object_or_404(
-        Attachment, pk=attachment_pk, model_type="returnorder", model_id=order.pk
-    )
-    common_services.attachment_delete(attachment=attachment)
-    messages.success(request, _("Attachment deleted."))
-    return redirect(order.get_absolute_url() + "#attachments")
-
-
-@return_order_page("returns.change_returnorder")
-@require_POST
-def notes_save(request, pk):
-    order = get_object_or_404(ReturnOrder, pk=pk)
-    form = forms.NotesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.return_order_update(
-                order=order, user=request.user, data={"notes": form.cleaned_data["notes"]}
-            )
-        except ValidationError as exc:
-            for message in _errors(exc):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Notes saved."))
-    else:
-        for message in form.errors.get("notes", []):
-            messages.error(request, message)
-    return redirect(order.get_absolute_url() + "#notes")
 
 
 # -- export and print ----------------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Every write to return orders: creation, edits, the status workflow, receiving, lines and
+their resolutions.
+
+Each public function runs in one transaction. Rows are locked in a fixed order —
+order, then line items, then stock items, each by primary key — and the order's state is
+checked after its lock is taken, so concurrent requests cannot both pass a check.
+Side effects (e-mail) run after commit.
+
+Callers import from ``returns.services``; the modules split the work by concern:
+``orders`` (references, creation, edits, workflow, overdue notices), ``lines`` (line items
+and extra lines), ``receiving`` and ``resolutions`` (what happens to each returned line).
+"""
+
+from returns.services.base import (
+    EDIT_COMPLETED_SETTING,
+    LOCKED_MESSAGE,
+    REQUIRE_RESPONSIBLE_SETTING,
+    feed_state_touch,
+    order_is_locked,
+    recalculate_total,
+)
+from returns.services.lines import (
+    return_order_extra_line_create,
+    return_order_extra_line_delete,
+    return_order_extra_line_update,
+    return_order_line_create,
+    return_order_line_delete,
+    return_order_line_update,
+)
+from returns.services.orders import (
+    ORDER_FIELDS,
+    TRANSITION_SERVICES,
+    next_reference,
+    reference_pattern,
+    return_order_cancel,
+    return_order_complete,
+    return_order_create,
+    return_order_delete,
+    return_order_hold,
+    return_order_issue,
+    return_order_update,
+    return_orders_notify_overdue,
+)
+from returns.services.receiving import return_order_receive
+
+__all__ = [
+    "EDIT_COMPLETED_SETTING",
+    "LOCKED_MESSAGE",
+    "ORDER_FIELDS",
+    "REQUIRE_RESPONSIBLE_SETTING",
+    "TRANSITION_SERVICES",
+    "feed_state_touch",
+    "next_reference",
+    "order_is_locked",
+    "recalculate_total",
+    "reference_pattern",
+    "return_order_cancel",
+    "return_order_complete",
+    "return_order_create",
+    "return_order_delete",
+    "return_order_extra_line_create",
+    "return_order_extra_line_delete",
+    "return_order_extra_line_update",
+    "return_order_hold",
+    "return_order_issue",
+    "return_order_line_create",
+    "return_order_line_delete",
+    "return_order_line_update",
+    "return_order_receive",
+    "return_order_update",
+    "return_orders_notify_overdue",
+]

@@ -1,0 +1,160 @@
+"""What every return-order service shares: row locks, the editable check, history rows,
+the order total and the calendar feed stamp."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.contrib.exchange.exceptions import MissingRate
+from djmoney.contrib.exchange.models import convert_money
+from djmoney.money import Money
+
+from common import site_settings
+from returns.models import (
+    FeedState,
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderHistory,
+    ReturnOrderLineItem,
+)
+from returns.statuses import (
+    ReturnOrderStatus,
+)
+
+REQUIRE_RESPONSIBLE_SETTING = "RETURNORDER_REQUIRE_RESPONSIBLE"
+EDIT_COMPLETED_SETTING = "RETURNORDER_EDIT_COMPLETED_ORDERS"
+MAX_REFERENCE_ATTEMPTS = 1000
+
+ORDER_FIELDS = {
+    "description",
+    "customer_reference",
+    "responsible",
+    "contact",
+    "address",
+    "link",
+    "project_code",
+    "start_date",
+    "target_date",
+    "notes",
+    "order_currency",
+    "creation_date",
+}
+
+LOCKED_MESSAGE = _("This order is locked and cannot be modified")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _status_label(status: int) -> str:
+    return str(ReturnOrderStatus(status).label)
+
+
+def _lock_order(order: ReturnOrder | int) -> ReturnOrder:
+    pk = order.pk if isinstance(order, ReturnOrder) else order
+    # ``of=("self",)``: PostgreSQL cannot lock the nullable side of the customer outer join.
+    return ReturnOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=pk)
+
+
+def order_is_locked(order: ReturnOrder) -> bool:
+    """A completed order is read-only unless RETURNORDER_EDIT_COMPLETED_ORDERS is on."""
+    return order.status == ReturnOrderStatus.COMPLETE and not site_settings.get_value(
+        EDIT_COMPLETED_SETTING
+    )
+
+
+def _ensure_editable(order: ReturnOrder) -> None:
+    if order_is_locked(order):
+        raise ValidationError(LOCKED_MESSAGE)
+
+
+def _history(order, *, kind, user, note="", from_status=None, to_status=None, data=None):
+    return ReturnOrderHistory.objects.create(
+        order=order,
+        kind=kind,
+        user=user if user is not None and user.is_authenticated else None,
+        note=note or "",
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+    )
+
+
+def _money(amount: Decimal | None, currency: str | None, default_currency: str) -> Money | None:
+    if amount is None:
+        return None
+    return Money(amount, (currency or default_currency).upper())
+
+
+def recalculate_total(order: ReturnOrder) -> None:
+    """Store the sum of price * quantity over lines and extra lines, in the order currency.
+
+    Prices in other currencies are converted with django-money's exchange rates; when a
+    rate is missing the total is null and ``total_price_note`` says which.
+    """
+    currency = order.currency
+    total = Decimal(0)
+    note = ""
+    priced = [
+        *ReturnOrderLineItem.objects.filter(order=order, price__isnull=False).values_list(
+            "price", "price_currency", "quantity"
+        ),
+        *ReturnOrderExtraLine.objects.filter(order=order, price__isnull=False).values_list(
+            "price", "price_currency", "quantity"
+        ),
+    ]
+    for amount, price_currency, quantity in priced:
+        price = Money(amount, price_currency or currency)
+        try:
+            converted = convert_money(price, currency) if str(price.currency) != currency else price
+        except MissingRate:
+            note = _("No exchange rate from %(source)s to %(target)s") % {
+                "source": price.currency,
+                "target": currency,
+            }
+            total = None
+            break
+        total += converted.amount * quantity
+    field = ReturnOrder._meta.get_field("total_price")
+    if total is not None and abs(total) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+        # The column would overflow (a database error); say so instead.
+        note = _("The total price is too large to be stored")
+        total = None
+    ReturnOrder.objects.filter(pk=order.pk).update(
+        total_price=total.quantize(Decimal("0.000001")) if total is not None else None,
+        total_price_currency=currency,
+        total_price_note=note,
+        updated_at=timezone.now(),
+    )
+
+
+def _validate_order(order: ReturnOrder) -> None:
+    errors: dict[str, list[str]] = {}
+    if order.customer_id is None:
+        errors["customer"] = [_("This field cannot be blank.")]
+    elif not order.customer.is_customer:
+        errors["customer"] = [_("Selected company is not a customer")]
+    if order.contact_id and order.contact.company_id != order.customer_id:
+        errors["contact"] = [_("Contact does not match selected company")]
+    if order.address_id and order.address.company_id != order.customer_id:
+        errors["address"] = [_("Address does not match selected company")]
+    if order.start_date and order.target_date and order.start_date > order.target_date:
+        errors["target_date"] = [_("Target date must be after start date")]
+        errors["start_date"] = [_("Start date must be before target date")]
+    if order.responsible_id is None and site_settings.get_value(REQUIRE_RESPONSIBLE_SETTING):
+        errors["responsible"] = [_("Responsible user or group must be specified")]
+    if order.order_currency and order.order_currency.upper() not in settings.CURRENCIES:
+        errors["order_currency"] = [_("Invalid currency code")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def feed_state_touch(*, name: str = FeedState.RETURN_ORDERS) -> None:
+    """Move the return-order calendar feeds' Last-Modified forward (see ``returns.calendar``).
+
+    For changes that no order's ``updated_at`` records: a deletion, a renamed customer or
+    owner. Runs in the caller's transaction, so the stamp commits with the change.
+    """
+    FeedState.objects.update_or_create(name=name, defaults={"changed_at": timezone.now()})

@@ -1,0 +1,173 @@
+"""Line items and extra lines."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from common.services import attachments_delete_for
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderLineItem,
+)
+from returns.services.base import (
+    _ensure_editable,
+    _lock_order,
+    _status_label,
+    recalculate_total,
+)
+from returns.statuses import (
+    OPEN_STATUSES,
+)
+from stock.models import StockItem
+
+# -- lines ---------------------------------------------------------------------------------
+
+
+def _validate_line_item(*, order: ReturnOrder, item: StockItem, quantity: Decimal, line_pk=None):
+    errors: dict[str, list[str]] = {}
+    if item.customer_id != order.customer_id:
+        errors["item"] = [
+            _("Stock item %(item)s is not assigned to customer %(customer)s")
+            % {"item": item, "customer": order.customer.name}
+        ]
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = [_("Return quantity must be greater than zero")]
+    elif quantity > item.quantity:
+        errors["quantity"] = [_("Return quantity exceeds stock quantity")]
+    elif item.serialized and quantity != 1:
+        errors["quantity"] = [_("Invalid quantity for serialized stock item")]
+    if errors:
+        raise ValidationError(errors)
+    same_order = ReturnOrderLineItem.objects.filter(order=order, item=item).exclude(pk=line_pk)
+    if same_order.exists():
+        raise ValidationError(_("The fields order, item must make a unique set."))
+    elsewhere = (
+        ReturnOrderLineItem.objects.filter(
+            item=item, received_date__isnull=True, order__status__in=OPEN_STATUSES
+        )
+        .exclude(order=order)
+        .select_related("order")
+        .first()
+    )
+    if elsewhere is not None:
+        raise ValidationError(
+            {
+                "item": [
+                    _("Stock item %(item)s is already on open return order %(reference)s")
+                    % {"item": item, "reference": elsewhere.order.reference}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def return_order_line_create(
+    *,
+    order: ReturnOrder,
+    item: StockItem,
+    user,
+    quantity: Decimal = Decimal(1),
+    price: Money | None = None,
+    **fields: Any,
+) -> ReturnOrderLineItem:
+    """Add a stock item the customer holds to an open order."""
+    order = _lock_order(order)
+    _ensure_editable(order)
+    if order.status not in OPEN_STATUSES:
+        raise ValidationError(
+            _("Lines can only be added to open orders; return order %(reference)s is %(status)s")
+            % {"reference": order.reference, "status": _status_label(order.status)}
+        )
+    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    quantity = Decimal(quantity)
+    _validate_line_item(order=order, item=item, quantity=quantity)
+    line = ReturnOrderLineItem.objects.create(
+        order=order, item=item, quantity=quantity, price=price, **fields
+    )
+    recalculate_total(order)
+    return line
+
+
+@transaction.atomic
+def return_order_line_update(
+    *, line: ReturnOrderLineItem, user, data: dict[str, Any]
+) -> ReturnOrderLineItem:
+    """Edit a line. A received line keeps its item and quantity; its outcome stays editable."""
+    order = _lock_order(line.order_id)
+    line = ReturnOrderLineItem.objects.select_for_update().get(pk=line.pk)
+    _ensure_editable(order)
+    data = dict(data)
+    if "order" in data and data.pop("order").pk != line.order_id:
+        raise ValidationError({"order": [_("A line cannot be moved to another order")]})
+    new_item = data.pop("item", line.item)
+    new_quantity = Decimal(data.pop("quantity", line.quantity))
+    changes_stock = new_item.pk != line.item_id or new_quantity != line.quantity
+    if changes_stock:
+        if line.received_date is not None:
+            raise ValidationError(
+                _("This line has been received: its stock item and quantity cannot change")
+            )
+        item = StockItem.objects.select_for_update().get(pk=new_item.pk)
+        _validate_line_item(order=order, item=item, quantity=new_quantity, line_pk=line.pk)
+        line.item, line.quantity = item, new_quantity
+    for field, value in data.items():
+        setattr(line, field, value)
+    line.save()
+    recalculate_total(order)
+    return line
+
+
+@transaction.atomic
+def return_order_line_delete(*, line: ReturnOrderLineItem, user) -> None:
+    order = _lock_order(line.order_id)
+    line = ReturnOrderLineItem.objects.select_for_update().get(pk=line.pk)
+    _ensure_editable(order)
+    if line.received_date is not None:
+        raise ValidationError(
+            _("This line has been received and cannot be deleted: that would erase stock history")
+        )
+    attachments_delete_for(model_type="returnorderlineitem", model_ids=[line.pk])
+    line.delete()
+    recalculate_total(order)
+
+
+@transaction.atomic
+def return_order_extra_line_create(
+    *, order: ReturnOrder, user, price: Money | None = None, **fields: Any
+) -> ReturnOrderExtraLine:
+    order = _lock_order(order)
+    _ensure_editable(order)
+    extra = ReturnOrderExtraLine.objects.create(order=order, price=price, **fields)
+    recalculate_total(order)
+    return extra
+
+
+@transaction.atomic
+def return_order_extra_line_update(
+    *, extra: ReturnOrderExtraLine, user, data: dict[str, Any]
+) -> ReturnOrderExtraLine:
+    order = _lock_order(extra.order_id)
+    extra = ReturnOrderExtraLine.objects.select_for_update().get(pk=extra.pk)
+    _ensure_editable(order)
+    data = dict(data)
+    if "order" in data and data.pop("order").pk != extra.order_id:
+        raise ValidationError({"order": [_("A line cannot be moved to another order")]})
+    for field, value in data.items():
+        setattr(extra, field, value)
+    extra.save()
+    recalculate_total(order)
+    return extra
+
+
+@transaction.atomic
+def return_order_extra_line_delete(*, extra: ReturnOrderExtraLine, user) -> None:
+    order = _lock_order(extra.order_id)
+    _ensure_editable(order)
+    attachments_delete_for(model_type="returnorderextraline", model_ids=[extra.pk])
+    extra.delete()
+    recalculate_total(order)

@@ -1,0 +1,175 @@
+"""Receiving returned items into stock."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from returns import notifications
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderHistory,
+    ReturnOrderLineItem,
+)
+from returns.services.base import (
+    _history,
+    _lock_order,
+    _status_label,
+)
+from returns.statuses import (
+    ReturnOrderStatus,
+)
+from stock import services as stock_services
+from stock.models import StockItem, StockLocation
+from stock.statuses import StockHistoryCode, StockStatus
+
+
+@transaction.atomic
+def return_order_receive(
+    *,
+    order: ReturnOrder,
+    lines: list[tuple[int, int | None]],
+    location: StockLocation,
+    user,
+    note: str = "",
+) -> list[StockItem]:
+    """Receive returned items into ``location``: all requested lines or none.
+
+    ``lines`` holds ``(line_pk, stock_status_or_None)`` pairs. For each line: a partial
+    quantity of a non-serialized item is split off first; the item takes the status (default
+    QUARANTINED), moves to the location, leaves the customer, and gets a tracking entry
+    (code 80); the line gets its received date. Locks: order, lines, then stock items.
+    """
+    order = _lock_order(order)
+    if order.status != ReturnOrderStatus.IN_PROGRESS:
+        raise ValidationError(
+            _(
+                "Items can only be received against orders which are in progress "
+                "(return order %(reference)s is %(status)s)"
+            )
+            % {"reference": order.reference, "status": _status_label(order.status)}
+        )
+    if not lines:
+        raise ValidationError({"items": [_("Line items must be provided")]})
+    if location.structural:
+        raise ValidationError(
+            {"location": [_("Stock items cannot be located into structural stock locations!")]}
+        )
+    requested = [pk for pk, _status in lines]
+    repeated = sorted({pk for pk in requested if requested.count(pk) > 1})
+    if repeated:
+        raise ValidationError(
+            {"items": [_("Line items listed more than once: %(pks)s") % {"pks": repeated}]}
+        )
+    locked_lines = {
+        line.pk: line
+        for line in ReturnOrderLineItem.objects.select_for_update()
+        .filter(pk__in=requested)
+        .order_by("pk")
+    }
+    errors = []
+    for pk in requested:
+        line = locked_lines.get(pk)
+        if line is None:
+            errors.append(_("Line item %(pk)s does not exist") % {"pk": pk})
+        elif line.order_id != order.pk:
+            errors.append(
+                _("Line item %(pk)s does not belong to return order %(reference)s")
+                % {"pk": pk, "reference": order.reference}
+            )
+        elif line.received_date is not None:
+            errors.append(
+                _("Line item %(pk)s has already been received (on %(date)s)")
+                % {"pk": pk, "date": line.received_date.isoformat()}
+            )
+    if errors:
+        raise ValidationError({"items": errors})
+
+    item_pks = sorted({line.item_id for line in locked_lines.values()})
+    items = {
+        item.pk: item
+        for item in StockItem.objects.select_for_update().filter(pk__in=item_pks).order_by("pk")
+    }
+    for pk in requested:
+        line = locked_lines[pk]
+        item = items[line.item_id]
+        if item.customer_id != order.customer_id:
+            errors.append(
+                _("Stock item %(item)s is no longer assigned to %(customer)s")
+                % {"item": item, "customer": order.customer.name}
+            )
+        elif not item.serialized and line.quantity > item.quantity:
+            errors.append(
+                _(
+                    "Line item %(pk)s returns %(quantity)s but stock item %(item)s "
+                    "holds %(available)s"
+                )
+                % {
+                    "pk": pk,
+                    "quantity": line.quantity.normalize(),
+                    "item": item.pk,
+                    "available": item.quantity.normalize(),
+                }
+            )
+    if errors:
+        raise ValidationError({"items": errors})
+
+    today = timezone.localdate()
+    statuses = dict(lines)
+    moved = []
+    for pk in requested:
+        line = locked_lines[pk]
+        stock_item = items[line.item_id]
+        if not stock_item.serialized and line.quantity < stock_item.quantity:
+            stock_item = stock_services.stock_item_split(
+                item=stock_item, quantity=line.quantity, user=user, notes=note
+            )
+            line.item = stock_item
+        status = statuses[pk] if statuses[pk] is not None else StockStatus.QUARANTINED
+        deltas = {"status": int(status), "returnorder": order.pk, "location": location.pk}
+        if stock_item.customer_id is not None:
+            deltas["customer"] = stock_item.customer_id
+        stock_item.status = status
+        stock_item.location = location
+        stock_item.customer = None
+        stock_item.save(update_fields=["status", "location", "customer", "updated"])
+        stock_services.stock_item_add_tracking(
+            item=stock_item,
+            code=StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER,
+            user=user,
+            notes=note,
+            deltas=deltas,
+        )
+        line.received_date = today
+        line.save(update_fields=["item", "received_date"])
+        moved.append(stock_item)
+
+    _history(
+        order,
+        kind=ReturnOrderHistory.Kind.RECEIVED,
+        user=user,
+        note=note,
+        from_status=order.status,
+        to_status=order.status,
+        data={
+            "lines": requested,
+            "stock_items": [item.pk for item in moved],
+            "location": location.pk,
+            "location_name": location.pathstring,
+        },
+    )
+    ReturnOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    count = len(moved)
+    transaction.on_commit(
+        partial(
+            notifications.send_order_notification,
+            order=order,
+            subject=_("Items received against %(reference)s") % {"reference": order.reference},
+            body=_("%(count)s item(s) have been received into %(location)s.")
+            % {"count": count, "location": location.pathstring},
+            exclude_user=user,
+        )
+    )
+    return moved

@@ -1,0 +1,59 @@
+"""Staff pages for return orders. Each view parses input, calls a selector or a service, renders.
+
+The pages exist only while RETURNORDER_ENABLED is on (404 otherwise); the REST API does not
+depend on it. Every change is a POST that redirects with a message.
+
+The modules split the pages by concern: ``orders`` (index, calendar, create, edit, detail,
+workflow, export, print), ``lines``, ``receiving``, ``resolutions`` and ``attachments``.
+"""
+
+from returns.views.attachments import attachment_add, attachment_delete, notes_save
+from returns.views.base import enabled, return_order_page
+from returns.views.lines import (
+    extra_add,
+    extra_delete,
+    extra_edit,
+    line_add,
+    line_delete,
+    line_edit,
+)
+from returns.views.orders import (
+    calendar_token_regenerate,
+    calendar_token_revoke,
+    return_order_create,
+    return_order_delete,
+    return_order_detail,
+    return_order_edit,
+    return_order_export,
+    return_order_index,
+    return_order_print,
+    return_order_settings,
+    return_order_transition,
+)
+from returns.views.receiving import return_order_receive
+
+__all__ = [
+    "attachment_add",
+    "attachment_delete",
+    "calendar_token_regenerate",
+    "calendar_token_revoke",
+    "enabled",
+    "extra_add",
+    "extra_delete",
+    "extra_edit",
+    "line_add",
+    "line_delete",
+    "line_edit",
+    "notes_save",
+    "return_order_create",
+    "return_order_delete",
+    "return_order_detail",
+    "return_order_edit",
+    "return_order_export",
+    "return_order_index",
+    "return_order_page",
+    "return_order_print",
+    "return_order_receive",
+    "return_order_settings",
+    "return_order_transition",
+]
