@@ -51,6 +51,14 @@ class ReturnsConfig(AppConfig):
                 type="boolean",
             ),
             site_settings.SettingDefinition(
+                key="RETURNORDER_REFUND_METHODS",
+                name=_("Refund Methods"),
+                description=_(
+                    "Comma-separated refund methods to choose from (leave blank for free text)"
+                ),
+                default="",
+            ),
+            site_settings.SettingDefinition(
                 key="RETURNORDER_EDIT_COMPLETED_ORDERS",
                 name=_("Edit Completed Return Orders"),
                 description=_("Allow editing of return orders after they have been completed"),

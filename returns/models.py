@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
-from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, ReturnOrderStatus
+from returns.statuses import (
+    OPEN_STATUSES,
+    RejectDisposition,
+    ResolutionKind,
+    ReturnOrderLineStatus,
+    ReturnOrderStatus,
+)
+from stock.statuses import StockStatus
 
 REFERENCE_PATTERN_SETTING = "RETURNORDER_REFERENCE_PATTERN"
 
@@ -151,6 +158,18 @@ class ReturnOrder(models.Model):
     )
     total_price_note = models.CharField(
         max_length=250, blank=True, help_text=_("Why the total price could not be calculated")
+    )
+    # Sum of the order's refunds that stand (not undone), converted like ``total_price``.
+    total_refunded = MoneyField(
+        _("total refunded"),
+        max_digits=19,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        default_currency=None,
+    )
+    total_refunded_note = models.CharField(
+        max_length=250, blank=True, help_text=_("Why the refunded total could not be calculated")
     )
     # Raised whenever the target date changes: the calendar feed's SEQUENCE.
     target_date_sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -356,12 +375,17 @@ class ReturnOrderExtraLine(models.Model):
 
 
 class ReturnOrderHistory(models.Model):
-    """One row per status change and per receipt: who, when, from what to what."""
+    """One row per status change, receipt, outcome change, resolution and undo: who, when,
+    from what to what."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
         STATUS = "status", _("Status changed")
         RECEIVED = "received", _("Items received")
+        OUTCOME = "outcome", _("Outcome changed")
+        RESOLVED = "resolved", _("Line resolved")
+        REPAIR = "repair", _("Repair updated")
+        UNDONE = "undone", _("Resolution undone")
 
     order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -382,6 +406,155 @@ class ReturnOrderHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind} {self.date:%Y-%m-%d %H:%M}"
+
+
+class ReturnOrderLineResolution(models.Model):
+    """What was done with one returned line (``returns.services.resolutions``).
+
+    A line has at most one resolution that stands (``reversed_at`` empty); an undone one stays
+    as history. ``stock_before`` and ``stock_after`` hold the stock rows the resolution
+    changed, as they were before and after, so that undo can restore them exactly and refuse
+    when something else has changed them since.
+    """
+
+    line = models.ForeignKey(
+        ReturnOrderLineItem, on_delete=models.CASCADE, related_name="resolutions"
+    )
+    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="resolutions")
+    kind = models.CharField(_("kind"), max_length=10, choices=ResolutionKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("resolved at"), default=timezone.now)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reversed_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    previous_outcome = models.PositiveIntegerField(choices=ReturnOrderLineStatus.choices)
+    unit_status = models.PositiveIntegerField(
+        _("unit status"),
+        choices=StockStatus.choices,
+        null=True,
+        blank=True,
+        help_text=_("Stock status for the returned unit (applied on receipt if not yet received)"),
+    )
+    disposition = models.CharField(
+        _("disposition"), max_length=10, choices=RejectDisposition.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    replacement_item = models.ForeignKey(
+        "stock.StockItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Stock item sent to the customer in place of the returned one"),
+    )
+    stock_before = models.JSONField(default=dict, blank=True, editable=False)
+    stock_after = models.JSONField(default=dict, blank=True, editable=False)
+    created_items = models.JSONField(default=list, blank=True, editable=False)
+    tracking_entries = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("line resolution")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=Q(reversed_at__isnull=True),
+                name="one_standing_resolution_per_line",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ResolutionKind.values), name="resolution_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["order", "reversed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.kind}"
+
+    @property
+    def standing(self) -> bool:
+        return self.reversed_at is None
+
+
+class ReturnOrderRepair(models.Model):
+    resolution = models.OneToOneField(
+        ReturnOrderLineResolution, on_delete=models.CASCADE, related_name="repair"
+    )
+    fault = models.TextField(_("fault found"), max_length=5000, blank=True)
+    work_done = models.TextField(_("work done"), max_length=5000, blank=True)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
+    cost = MoneyField(
+        _("cost"), max_digits=19, decimal_places=6, null=True, blank=True, default_currency=None
+    )
+    under_warranty = models.BooleanField(_("under warranty"), default=False)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    api_list_url = "/api/order/ro-repair/"
+
+    class Meta:
+        verbose_name = _("repair")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"repair {self.pk} of line {self.resolution.line_id}"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class ReturnOrderRepairPart(models.Model):
+    """A part consumed by a repair: installed into the unit, so it leaves stock."""
+
+    repair = models.ForeignKey(ReturnOrderRepair, on_delete=models.CASCADE, related_name="parts")
+    # The consumed item (a split-off child of ``source_item`` for part of a bulk item).
+    item = models.ForeignKey(
+        "stock.StockItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_item = models.ForeignKey(
+        "stock.StockItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    part = models.ForeignKey("stock.Part", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=5)
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    location = models.ForeignKey(
+        "stock.StockLocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("repair part")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity.normalize():f} x {self.part_id}"
+
+
+class ReturnOrderRefund(models.Model):
+    resolution = models.OneToOneField(
+        ReturnOrderLineResolution, on_delete=models.CASCADE, related_name="refund"
+    )
+    amount = MoneyField(_("amount"), max_digits=19, decimal_places=6, default_currency=None)
+    method = models.CharField(_("method"), max_length=100, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Credit note or payment reference")
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+
+    api_list_url = "/api/order/ro-refund/"
+
+    class Meta:
+        verbose_name = _("refund")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} ({self.reference or self.pk})"
 
 
 class FeedState(models.Model):

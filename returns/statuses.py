@@ -72,3 +72,30 @@ TRANSITIONS: dict[str, tuple[tuple[int, ...], int]] = {
 
 def allowed_transitions(status: int) -> list[str]:
     return [name for name, (sources, _target) in TRANSITIONS.items() if status in sources]
+
+
+class ResolutionKind(models.TextChoices):
+    """What is done with a returned line; each kind sets the line's outcome."""
+
+    RETURN = "return", _("Return")
+    REPAIR = "repair", _("Repair")
+    REPLACE = "replace", _("Replace")
+    REFUND = "refund", _("Refund")
+    REJECT = "reject", _("Reject")
+
+
+RESOLUTION_OUTCOMES = {
+    ResolutionKind.RETURN: ReturnOrderLineStatus.RETURN,
+    ResolutionKind.REPAIR: ReturnOrderLineStatus.REPAIR,
+    ResolutionKind.REPLACE: ReturnOrderLineStatus.REPLACE,
+    ResolutionKind.REFUND: ReturnOrderLineStatus.REFUND,
+    ResolutionKind.REJECT: ReturnOrderLineStatus.REJECT,
+}
+
+# Kinds that may be recorded before the faulty unit has arrived.
+BEFORE_RECEIPT_KINDS = (ResolutionKind.REPLACE, ResolutionKind.REFUND)
+
+
+class RejectDisposition(models.TextChoices):
+    RETURN = "return", _("Send back to the customer unchanged")
+    SCRAP = "scrap", _("Scrap")

@@ -41,6 +41,13 @@ class Part(models.Model):
         _("salable"), default=False, help_text=_("Can this part be sold to customers?")
     )
     units = models.CharField(_("units"), max_length=20, blank=True, help_text=_("Units of measure"))
+    substitutes = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="substitute_for",
+        help_text=_("Parts that may be sent in place of this one (as a replacement)"),
+    )
     notes = models.TextField(_("notes"), max_length=50000, blank=True, null=True)
     metadata = models.JSONField(blank=True, null=True)
 
@@ -123,7 +130,9 @@ class StockItemQuerySet(models.QuerySet):
         return self.filter(IN_STOCK_FILTER)
 
 
-IN_STOCK_FILTER = Q(quantity__gt=0, customer__isnull=True, status__in=AVAILABLE_CODES)
+IN_STOCK_FILTER = Q(
+    quantity__gt=0, customer__isnull=True, belongs_to__isnull=True, status__in=AVAILABLE_CODES
+)
 
 
 class StockItem(models.Model):
@@ -159,6 +168,14 @@ class StockItem(models.Model):
     )
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    belongs_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="installed_parts",
+        help_text=_("Is this item installed in another item?"),
     )
     notes = models.TextField(_("notes"), max_length=50000, blank=True, null=True)
     link = models.URLField(_("link"), max_length=2000, blank=True)
@@ -207,7 +224,12 @@ class StockItem(models.Model):
 
     @property
     def in_stock(self) -> bool:
-        return self.quantity > 0 and self.customer_id is None and self.status in AVAILABLE_CODES
+        return (
+            self.quantity > 0
+            and self.customer_id is None
+            and self.belongs_to_id is None
+            and self.status in AVAILABLE_CODES
+        )
 
     def clean(self):
         errors = {}
@@ -230,6 +252,8 @@ class StockItemTracking(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     deltas = models.JSONField(default=dict, blank=True)
+    # Set when the change this entry records was undone; the entry stays as history.
+    reversed = models.BooleanField(_("reversed"), default=False)
 
     class Meta:
         verbose_name = _("stock item tracking")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.services import attachments_delete_for
 from companies.models import Company
 from stock.models import Part, StockItem, StockItemTracking, StockLocation
-from stock.statuses import StockHistoryCode, StockStatus
+from stock.statuses import SCRAP_CODES, StockHistoryCode, StockStatus
 
 MAX_SERIALS_PER_REQUEST = 1000
 
@@ -525,3 +525,202 @@ def stock_items_transfer(
     item, an item assigned to a customer.
     """
     return _stock_adjust(kind="transfer", items=items, user=user, notes=notes, location=location)
+
+
+# -- single-item effects, for other apps' workflows -----------------------------------------
+#
+# Each function below acts on an item the caller has locked (``stock_items_lock``) inside its
+# own transaction, and writes the tracking entry. They know nothing of why they are called.
+
+
+def stock_items_lock(pks) -> dict[int, StockItem]:
+    """Lock the items by pk, in pk order (the project's lock order); answers them by pk."""
+    return {
+        item.pk: item
+        for item in StockItem.objects.select_for_update(of=("self",))
+        .select_related("part")
+        .filter(pk__in=sorted(set(pks)))
+        .order_by("pk")
+    }
+
+
+def stock_item_set_status(
+    *, item: StockItem, status: int, user=None, notes: str = "", deltas: dict | None = None
+) -> StockItem:
+    """Give the locked item a stock status; tracking code STOCK_UPDATE."""
+    if status not in StockStatus.values:
+        raise ValidationError({"status": [_("Invalid stock status")]})
+    item.status = status
+    item.save(update_fields=["status", "updated"])
+    stock_item_add_tracking(
+        item=item,
+        code=StockHistoryCode.STOCK_UPDATE,
+        user=user,
+        notes=notes,
+        deltas={"status": int(status), **(deltas or {})},
+    )
+    return item
+
+
+def stock_item_send_to_customer(
+    *,
+    item: StockItem,
+    customer: Company,
+    status: int | None = None,
+    user=None,
+    notes: str = "",
+    deltas: dict | None = None,
+) -> StockItem:
+    """Assign the locked item to ``customer`` (optionally with a new status); SENT_TO_CUSTOMER.
+
+    Unlike ``stock_items_assign`` the item need not be available stock: a unit that came back
+    in quarantine goes back out as it is, or repaired with status OK.
+    """
+    if not customer.is_customer:
+        raise ValidationError({"customer": [_("Selected company is not a customer")]})
+    if item.belongs_to_id is not None:
+        raise ValidationError(
+            {"item": [_("Item %(pk)s is installed in another item") % {"pk": item.pk}]}
+        )
+    entry = {"customer": customer.pk, "customer_name": customer.name, **(deltas or {})}
+    item.customer = customer
+    fields = ["customer", "updated"]
+    if status is not None:
+        item.status = status
+        entry["status"] = int(status)
+        fields.append("status")
+    item.save(update_fields=fields)
+    stock_item_add_tracking(
+        item=item, code=StockHistoryCode.SENT_TO_CUSTOMER, user=user, notes=notes, deltas=entry
+    )
+    return item
+
+
+def stock_item_scrap(
+    *, item: StockItem, status: int, user=None, notes: str = "", deltas: dict | None = None
+) -> StockItem:
+    """Scrap the locked item: status REJECTED or DESTROYED, so it no longer counts as stock."""
+    if status not in SCRAP_CODES:
+        raise ValidationError({"status": [_("A scrapped item must be Rejected or Destroyed")]})
+    return stock_item_set_status(item=item, status=status, user=user, notes=notes, deltas=deltas)
+
+
+def stock_item_consume(
+    *, item: StockItem, quantity: Decimal, into: StockItem, user=None, notes: str = ""
+) -> StockItem:
+    """Install ``quantity`` of the locked, in-stock ``item`` into the locked ``into`` item.
+
+    Part of a bulk item is split off first; the consumed item (the child, or the whole item)
+    gets ``belongs_to = into`` and so leaves stock. Tracking: INSTALLED_INTO_ASSEMBLY on the
+    consumed item, INSTALLED_CHILD_ITEM on ``into``. Answers the consumed item.
+    """
+    quantity = Decimal(quantity)
+    if item.pk == into.pk:
+        raise ValidationError({"item": [_("An item cannot be installed into itself")]})
+    if not item.in_stock:
+        raise ValidationError(
+            {"item": [_("Stock item %(item)s is not available in stock") % {"item": item}]}
+        )
+    if quantity <= 0:
+        raise ValidationError({"quantity": [_("Quantity must be greater than zero")]})
+    if quantity > item.quantity:
+        raise ValidationError(
+            {
+                "quantity": [
+                    _("Quantity must not exceed available stock quantity (%(quantity)s)")
+                    % {"quantity": f"{item.quantity.normalize():f}"}
+                ]
+            }
+        )
+    if item.part.trackable and quantity != int(quantity):
+        raise ValidationError({"quantity": [_("Quantity must be an integer for a trackable part")]})
+    consumed = item
+    if quantity < item.quantity:
+        consumed = stock_item_split(item=item, quantity=quantity, user=user, notes=notes)
+    consumed.belongs_to = into
+    consumed.save(update_fields=["belongs_to", "updated"])
+    stock_item_add_tracking(
+        item=consumed,
+        code=StockHistoryCode.INSTALLED_INTO_ASSEMBLY,
+        user=user,
+        notes=notes,
+        deltas={"stockitem": into.pk, "quantity": float(quantity)},
+    )
+    stock_item_add_tracking(
+        item=into,
+        code=StockHistoryCode.INSTALLED_CHILD_ITEM,
+        user=user,
+        notes=notes,
+        deltas={"stockitem": consumed.pk, "quantity": float(quantity)},
+    )
+    return consumed
+
+
+# -- snapshots, so a workflow can undo its stock effects exactly ----------------------------
+
+SNAPSHOT_FIELDS = ("quantity", "status", "location_id", "customer_id", "belongs_to_id")
+
+
+def stock_items_snapshot(pks) -> dict[str, dict]:
+    """The stock-relevant fields of each item, keyed by pk as a string (JSON-safe)."""
+    rows = StockItem.objects.filter(pk__in=list(pks)).values("pk", *SNAPSHOT_FIELDS)
+    return {
+        str(row["pk"]): {
+            **{field: row[field] for field in SNAPSHOT_FIELDS if field != "quantity"},
+            "quantity": f"{row['quantity']:f}",
+        }
+        for row in rows
+    }
+
+
+def stock_tracking_after(*, pks, floor: int) -> list[int]:
+    """Tracking entries on ``pks`` newer than the entry ``floor`` (see ``stock_tracking_floor``)."""
+    return list(
+        StockItemTracking.objects.filter(item__in=list(pks), pk__gt=floor)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def stock_tracking_floor() -> int:
+    """The newest tracking entry's pk: entries above it on locked items are the caller's."""
+    latest = StockItemTracking.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return latest or 0
+
+
+def stock_items_restore(
+    *, before: dict[str, dict], after: dict[str, dict], created: list[int], tracking: list[int]
+) -> None:
+    """Undo recorded stock effects: all or nothing, inside the caller's transaction.
+
+    Every item must still be as ``after`` recorded it (else ``ValidationError``: something else
+    has changed it since). Items in ``before`` get their recorded fields back; items the
+    effects created (``created``, split-off children) are deleted and their quantity is back
+    in the parent through ``before``; the ``tracking`` entries that remain are marked
+    reversed, not deleted.
+    """
+    pks = {int(pk) for pk in (*before, *after)} | set(created)
+    stock_items_lock(pks)
+    current = stock_items_snapshot(pks)
+    changed = sorted(int(pk) for pk, row in after.items() if current.get(pk) != row)
+    if changed:
+        raise ValidationError(
+            _(
+                "Stock item(s) %(pks)s have changed since; undo their changes first or adjust "
+                "the stock by hand."
+            )
+            % {"pks": ", ".join(str(pk) for pk in changed)}
+        )
+    doomed = [pk for pk in created if str(pk) in current]
+    if (
+        StockItem.objects.filter(parent__in=doomed).exists()
+        or StockItem.objects.filter(belongs_to__in=doomed).exclude(pk__in=doomed).exists()
+    ):
+        raise ValidationError(_("Stock items created here have been split or used since."))
+    StockItemTracking.objects.filter(pk__in=tracking).update(reversed=True)
+    StockItem.objects.filter(pk__in=doomed).delete()
+    now = timezone.now()
+    for pk, row in before.items():
+        StockItem.objects.filter(pk=int(pk)).update(
+            **{**row, "quantity": Decimal(row["quantity"])}, updated=now
+        )

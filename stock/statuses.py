@@ -39,6 +39,9 @@ class StockHistoryCode(models.IntegerChoices):
     STOCK_REMOVE = 12, _("Stock manually removed")
     RETURNED_TO_STOCK = 15, _("Returned to stock")
     STOCK_MOVE = 20, _("Location changed")
+    STOCK_UPDATE = 25, _("Stock item updated")
+    INSTALLED_INTO_ASSEMBLY = 30, _("Installed into assembly")
+    INSTALLED_CHILD_ITEM = 35, _("Installed component item")
     SPLIT_FROM_PARENT = 40, _("Split from parent item")
     SPLIT_CHILD_ITEM = 42, _("Split child item")
     SHIPPED_AGAINST_SALES_ORDER = 60, _("Shipped to customer")
@@ -46,3 +49,7 @@ class StockHistoryCode(models.IntegerChoices):
     RETURNED_AGAINST_RETURN_ORDER = 80, _("Returned against Return Order")
     SENT_TO_CUSTOMER = 100, _("Sent to customer")
     RETURNED_FROM_CUSTOMER = 105, _("Returned from customer")
+
+
+# Statuses a unit may be scrapped into, or left in when it stays with the business.
+SCRAP_CODES = (StockStatus.REJECTED, StockStatus.DESTROYED)

@@ -17,6 +17,7 @@ from returns.services.base import (
     REQUIRE_RESPONSIBLE_SETTING,
     feed_state_touch,
     order_is_locked,
+    recalculate_refunded,
     recalculate_total,
 )
 from returns.services.lines import (
@@ -42,18 +43,46 @@ from returns.services.orders import (
     return_orders_notify_overdue,
 )
 from returns.services.receiving import return_order_receive
+from returns.services.resolutions import (
+    REFUND_METHODS_SETTING,
+    RESOLVE_SERVICES,
+    PartUse,
+    line_resolution_undo,
+    line_resolve_refund,
+    line_resolve_reject,
+    line_resolve_repair,
+    line_resolve_replace,
+    line_resolve_return,
+    refund_methods,
+    repair_update,
+    replacement_errors,
+    unresolved_filter,
+)
 
 __all__ = [
     "EDIT_COMPLETED_SETTING",
     "LOCKED_MESSAGE",
     "ORDER_FIELDS",
+    "REFUND_METHODS_SETTING",
     "REQUIRE_RESPONSIBLE_SETTING",
+    "RESOLVE_SERVICES",
     "TRANSITION_SERVICES",
+    "PartUse",
     "feed_state_touch",
+    "line_resolution_undo",
+    "line_resolve_refund",
+    "line_resolve_reject",
+    "line_resolve_repair",
+    "line_resolve_replace",
+    "line_resolve_return",
     "next_reference",
     "order_is_locked",
+    "recalculate_refunded",
     "recalculate_total",
     "reference_pattern",
+    "refund_methods",
+    "repair_update",
+    "replacement_errors",
     "return_order_cancel",
     "return_order_complete",
     "return_order_create",
@@ -69,4 +98,5 @@ __all__ = [
     "return_order_receive",
     "return_order_update",
     "return_orders_notify_overdue",
+    "unresolved_filter",
 ]

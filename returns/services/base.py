@@ -18,6 +18,7 @@ from returns.models import (
     ReturnOrderExtraLine,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderRefund,
 )
 from returns.statuses import (
     ReturnOrderStatus,
@@ -88,6 +89,29 @@ def _money(amount: Decimal | None, currency: str | None, default_currency: str) 
     return Money(amount, (currency or default_currency).upper())
 
 
+def _sum_converted(rows, currency: str, *, column, too_large: str) -> tuple[Decimal | None, str]:
+    """Sum ``(amount, currency, factor)`` rows in ``currency`` with django-money's rates.
+
+    Answers ``(total, "")``, or ``(None, why)`` when a rate is missing or the sum would not fit
+    ``column`` (a MoneyField).
+    """
+    total = Decimal(0)
+    for amount, row_currency, factor in rows:
+        money = Money(amount, row_currency or currency)
+        try:
+            converted = convert_money(money, currency) if str(money.currency) != currency else money
+        except MissingRate:
+            return None, _("No exchange rate from %(source)s to %(target)s") % {
+                "source": money.currency,
+                "target": currency,
+            }
+        total += converted.amount * factor
+    if abs(total) >= Decimal(10) ** (column.max_digits - column.decimal_places):
+        # The column would overflow (a database error); say so instead.
+        return None, too_large
+    return total.quantize(Decimal("0.000001")), ""
+
+
 def recalculate_total(order: ReturnOrder) -> None:
     """Store the sum of price * quantity over lines and extra lines, in the order currency.
 
@@ -95,8 +119,6 @@ def recalculate_total(order: ReturnOrder) -> None:
     rate is missing the total is null and ``total_price_note`` says which.
     """
     currency = order.currency
-    total = Decimal(0)
-    note = ""
     priced = [
         *ReturnOrderLineItem.objects.filter(order=order, price__isnull=False).values_list(
             "price", "price_currency", "quantity"
@@ -105,27 +127,36 @@ def recalculate_total(order: ReturnOrder) -> None:
             "price", "price_currency", "quantity"
         ),
     ]
-    for amount, price_currency, quantity in priced:
-        price = Money(amount, price_currency or currency)
-        try:
-            converted = convert_money(price, currency) if str(price.currency) != currency else price
-        except MissingRate:
-            note = _("No exchange rate from %(source)s to %(target)s") % {
-                "source": price.currency,
-                "target": currency,
-            }
-            total = None
-            break
-        total += converted.amount * quantity
-    field = ReturnOrder._meta.get_field("total_price")
-    if total is not None and abs(total) >= Decimal(10) ** (field.max_digits - field.decimal_places):
-        # The column would overflow (a database error); say so instead.
-        note = _("The total price is too large to be stored")
-        total = None
+    total, note = _sum_converted(
+        priced,
+        currency,
+        column=ReturnOrder._meta.get_field("total_price"),
+        too_large=_("The total price is too large to be stored"),
+    )
     ReturnOrder.objects.filter(pk=order.pk).update(
-        total_price=total.quantize(Decimal("0.000001")) if total is not None else None,
+        total_price=total,
         total_price_currency=currency,
         total_price_note=note,
+        updated_at=timezone.now(),
+    )
+
+
+def recalculate_refunded(order: ReturnOrder) -> None:
+    """Store the sum of the order's standing refunds, converted like ``recalculate_total``."""
+    currency = order.currency
+    refunds = ReturnOrderRefund.objects.filter(
+        resolution__order=order, resolution__reversed_at__isnull=True
+    ).values_list("amount", "amount_currency")
+    total, note = _sum_converted(
+        [(amount, code, 1) for amount, code in refunds],
+        currency,
+        column=ReturnOrder._meta.get_field("total_refunded"),
+        too_large=_("The refunded total is too large to be stored"),
+    )
+    ReturnOrder.objects.filter(pk=order.pk).update(
+        total_refunded=total,
+        total_refunded_currency=currency,
+        total_refunded_note=note,
         updated_at=timezone.now(),
     )
 

@@ -12,17 +12,18 @@ from common.services import attachments_delete_for
 from returns.models import (
     ReturnOrder,
     ReturnOrderExtraLine,
+    ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderLineResolution,
 )
 from returns.services.base import (
     _ensure_editable,
+    _history,
     _lock_order,
     _status_label,
     recalculate_total,
 )
-from returns.statuses import (
-    OPEN_STATUSES,
-)
+from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus
 from stock.models import StockItem
 
 # -- lines ---------------------------------------------------------------------------------
@@ -107,6 +108,23 @@ def return_order_line_update(
     new_item = data.pop("item", line.item)
     new_quantity = Decimal(data.pop("quantity", line.quantity))
     changes_stock = new_item.pk != line.item_id or new_quantity != line.quantity
+    resolved = _standing_kind(line)
+    if resolved is not None and (
+        changes_stock or ("outcome" in data and data["outcome"] != line.outcome)
+    ):
+        field = "outcome" if "outcome" in data and data["outcome"] != line.outcome else "item"
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "This line is resolved (%(kind)s): undo the resolution before changing "
+                        "its outcome, item or quantity"
+                    )
+                    % {"kind": resolved}
+                ]
+            }
+        )
+    old_outcome = line.outcome
     if changes_stock:
         if line.received_date is not None:
             raise ValidationError(
@@ -118,8 +136,33 @@ def return_order_line_update(
     for field, value in data.items():
         setattr(line, field, value)
     line.save()
+    if line.outcome != old_outcome:
+        _history(
+            order,
+            kind=ReturnOrderHistory.Kind.OUTCOME,
+            user=user,
+            from_status=order.status,
+            to_status=order.status,
+            data={
+                "line": line.pk,
+                "item": line.item_id,
+                "from": old_outcome,
+                "to": line.outcome,
+                "from_label": str(ReturnOrderLineStatus(old_outcome).label),
+                "to_label": str(ReturnOrderLineStatus(line.outcome).label),
+            },
+        )
     recalculate_total(order)
     return line
+
+
+def _standing_kind(line: ReturnOrderLineItem) -> str | None:
+    resolution = (
+        ReturnOrderLineResolution.objects.filter(line=line, reversed_at__isnull=True)
+        .only("kind")
+        .first()
+    )
+    return resolution.get_kind_display() if resolution else None
 
 
 @transaction.atomic
@@ -130,6 +173,12 @@ def return_order_line_delete(*, line: ReturnOrderLineItem, user) -> None:
     if line.received_date is not None:
         raise ValidationError(
             _("This line has been received and cannot be deleted: that would erase stock history")
+        )
+    resolved = _standing_kind(line)
+    if resolved is not None:
+        raise ValidationError(
+            _("This line is resolved (%(kind)s): undo the resolution before deleting it")
+            % {"kind": resolved}
         )
     attachments_delete_for(model_type="returnorderlineitem", model_ids=[line.pk])
     line.delete()

@@ -29,9 +29,11 @@ from returns.services.base import (
     _status_label,
     _validate_order,
     feed_state_touch,
+    recalculate_refunded,
     recalculate_total,
 )
 from returns.services.lines import return_order_line_create
+from returns.services.resolutions import unresolved_filter
 from returns.statuses import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -210,6 +212,7 @@ def return_order_update(*, order: ReturnOrder, user, data: dict[str, Any]) -> Re
     order.save()
     if order.currency != old_currency:
         recalculate_total(order)
+        recalculate_refunded(order)
         order.refresh_from_db()
     return order
 
@@ -327,12 +330,16 @@ def return_order_cancel(*, order: ReturnOrder, user, note: str = "") -> ReturnOr
 def return_order_complete(
     *, order: ReturnOrder, user, accept_incomplete: bool = False, note: str = ""
 ) -> ReturnOrder:
-    """IN_PROGRESS → COMPLETE; every line must be received unless ``accept_incomplete``."""
+    """IN_PROGRESS → COMPLETE.
+
+    Every line must be received and resolved (an outcome set, a repair finished) unless
+    ``accept_incomplete`` confirms completing without.
+    """
     order, previous = _transition(order=order, transition=Transition.COMPLETE, user=user)
     if not accept_incomplete:
+        total = order.lines.count()
         waiting = order.lines.filter(received_date__isnull=True).count()
         if waiting:
-            total = order.lines.count()
             raise ValidationError(
                 {
                     "accept_incomplete": [
@@ -341,6 +348,20 @@ def return_order_complete(
                             "them first, or complete with accept_incomplete set to true."
                         )
                         % {"waiting": waiting, "total": total}
+                    ]
+                }
+            )
+        unresolved = order.lines.filter(unresolved_filter()).count()
+        if unresolved:
+            raise ValidationError(
+                {
+                    "accept_incomplete": [
+                        _(
+                            "%(count)s of %(total)s line(s) are not resolved yet (no outcome, "
+                            "or a repair not finished). Resolve them first, or complete with "
+                            "accept_incomplete set to true."
+                        )
+                        % {"count": unresolved, "total": total}
                     ]
                 }
             )

@@ -18,6 +18,7 @@ from returns.services.base import (
     _lock_order,
     _status_label,
 )
+from returns.services.resolutions import receipt_statuses
 from returns.statuses import (
     ReturnOrderStatus,
 )
@@ -118,6 +119,9 @@ def return_order_receive(
 
     today = timezone.localdate()
     statuses = dict(lines)
+    # A status chosen by a resolution recorded ahead of receipt (advance replacement, refund)
+    # applies when the request gives none.
+    chosen = receipt_statuses(requested)
     moved = []
     for pk in requested:
         line = locked_lines[pk]
@@ -127,7 +131,9 @@ def return_order_receive(
                 item=stock_item, quantity=line.quantity, user=user, notes=note
             )
             line.item = stock_item
-        status = statuses[pk] if statuses[pk] is not None else StockStatus.QUARANTINED
+        status = statuses[pk]
+        if status is None:
+            status = chosen.get(pk, StockStatus.QUARANTINED)
         deltas = {"status": int(status), "returnorder": order.pk, "location": location.pk}
         if stock_item.customer_id is not None:
             deltas["customer"] = stock_item.customer_id
