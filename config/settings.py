@@ -299,7 +299,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": [(code, code) for code in CURRENCIES]},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": [(code, code) for code in CURRENCIES],
+        "StockStatusEnum": "stock.statuses.StockStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.schema.postprocess_blank_urls",

@@ -7,6 +7,10 @@ from returns.models import (
     ReturnOrderExtraLine,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderLineResolution,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+    ReturnOrderRepairPart,
 )
 
 
@@ -121,3 +125,105 @@ class ProjectCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "description", "responsible"]
     list_select_related = ["responsible"]
     search_fields = ["code", "description"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Resolutions, repairs and refunds change stock: they are made and undone only through
+    the resolution services (pages or API), so the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReturnOrderLineResolution)
+class ReturnOrderLineResolutionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "line",
+        "kind",
+        "standing",
+        "replacement_item",
+        "unit_status",
+        "created_by",
+        "created_at",
+        "reversed_at",
+    ]
+    list_select_related = [
+        "line__order__customer",
+        "line__item__part",
+        "replacement_item__part",
+        "created_by",
+    ]
+    list_filter = ["kind", "reversed_at", "created_at"]
+    search_fields = ["order__reference", "line__item__serial", "replacement_item__serial"]
+    date_hierarchy = "created_at"
+    exclude = ["stock_before", "stock_after", "created_items", "tracking_entries"]
+
+    @admin.display(boolean=True, description="standing")
+    def standing(self, obj):
+        return obj.reversed_at is None
+
+
+class RepairPartInline(admin.TabularInline):
+    model = ReturnOrderRepairPart
+    extra = 0
+    fields = ["part", "quantity", "serial", "source_item", "item", "location"]
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("part", "location", "item__part", "source_item__part")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReturnOrderRepair)
+class ReturnOrderRepairAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "order",
+        "technician",
+        "labour_minutes",
+        "cost",
+        "under_warranty",
+        "started_at",
+        "finished_at",
+    ]
+    list_select_related = ["resolution__order__customer", "technician"]
+    list_filter = ["under_warranty", "finished_at", "started_at"]
+    search_fields = ["resolution__order__reference", "fault", "work_done"]
+    inlines = [RepairPartInline]
+
+    @admin.display(ordering="resolution__order__reference")
+    def order(self, obj):
+        return obj.resolution.order
+
+
+@admin.register(ReturnOrderRefund)
+class ReturnOrderRefundAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "order", "amount", "method", "reference", "date", "undone"]
+    list_select_related = ["resolution__order__customer"]
+    list_filter = ["method", "date"]
+    search_fields = ["resolution__order__reference", "reference", "method"]
+    date_hierarchy = "date"
+
+    @admin.display(ordering="resolution__order__reference")
+    def order(self, obj):
+        return obj.resolution.order
+
+    @admin.display(boolean=True)
+    def undone(self, obj):
+        return obj.resolution.reversed_at is not None

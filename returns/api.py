@@ -1,5 +1,7 @@
 """Return-order REST endpoints, at InvenTree's paths. Views parse, call a service, render."""
 
+from decimal import Decimal
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
@@ -9,17 +11,20 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from common.api import ServiceWriteMixin, StatusView
-from common.export import DataExportMixin
+from common.export import DataExportMixin, requested_format
 from common.filters import FilterSet
 from common.site_settings import TRUE_VALUES
 from returns import exports, selectors, services
-from returns.filters import ORDER_SEARCH_FIELDS, ReturnOrderFilter
+from returns.filters import ORDER_SEARCH_FIELDS, RefundFilter, RepairFilter, ReturnOrderFilter
 from returns.models import (
     ProjectCode,
     ReturnOrder,
     ReturnOrderExtraLine,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+    ReturnOrderRepairPart,
 )
 from returns.serializers import (
     CompleteSerializer,
@@ -27,12 +32,21 @@ from returns.serializers import (
     ProjectCodeSerializer,
     ReceiveResultSerializer,
     ReceiveSerializer,
+    RefundSerializer,
+    RepairSerializer,
+    RepairUpdateSerializer,
+    ResolutionUndoSerializer,
+    ResolveRefundSerializer,
+    ResolveRejectSerializer,
+    ResolveRepairSerializer,
+    ResolveReplaceSerializer,
+    ResolveReturnSerializer,
     ReturnOrderExtraLineSerializer,
     ReturnOrderLineItemSerializer,
     ReturnOrderSerializer,
     TransitionSerializer,
 )
-from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus, Transition
+from returns.statuses import ResolutionKind, ReturnOrderLineStatus, ReturnOrderStatus, Transition
 from stock.selectors import stock_item_list
 from stock.serializers import StockItemSerializer
 
@@ -247,15 +261,44 @@ class LineFilter(FilterSet):
         fields = ["order", "item"]
 
 
+def _repair_parts(lookup: str = "parts") -> Prefetch:
+    return Prefetch(lookup, queryset=ReturnOrderRepairPart.objects.select_related("part"))
+
+
+def with_standing_resolutions(queryset):
+    """Lines carrying ``standing`` (their standing resolution, if any) for ``resolution_detail``.
+
+    Whatever the number of lines: one query more for their standing resolutions (joined
+    with repair, refund, replacement and users), and one for the repairs' parts when any of
+    them is a repair.
+    """
+    return queryset.prefetch_related(
+        Prefetch("resolutions", queryset=selectors.standing_resolutions(), to_attr="standing")
+    )
+
+
+def line_queryset(*, with_orders: bool, with_resolutions: bool = True):
+    queryset = (
+        selectors.return_order_line_list_with_orders()
+        if with_orders
+        else selectors.return_order_line_list()
+    )
+    return with_standing_resolutions(queryset) if with_resolutions else queryset
+
+
 class LineMixin(ServiceWriteMixin):
     serializer_class = ReturnOrderLineItemSerializer
     permission_model = ReturnOrderLineItem
 
     def get_queryset(self):
         wants_order = _wants(self.request, "order_detail")
-        if wants_order or self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            return selectors.return_order_line_list_with_orders()
-        return selectors.return_order_line_list()
+        return line_queryset(
+            with_orders=wants_order or self.request.method not in ("GET", "HEAD", "OPTIONS"),
+            with_resolutions=self.shows_resolutions(),
+        )
+
+    def shows_resolutions(self) -> bool:
+        return True
 
 
 class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView):
@@ -269,6 +312,10 @@ class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView
         "stock": ["item__quantity", "item__serial_int", "item__serial"],
         "order": ["order__reference_int"],
     }
+
+    def shows_resolutions(self) -> bool:
+        # An export's columns hold no resolution: it need not load them (chunk by chunk).
+        return requested_format(self.request.query_params) is None
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -353,4 +400,169 @@ class ProjectCodeList(ProjectCodeMixin, generics.ListCreateAPIView):
 
 
 class ProjectCodeDetail(ProjectCodeMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass
+
+
+# -- line resolutions ----------------------------------------------------------------------
+
+
+class ResolutionPermissions:
+    """Resolving moves stock on the order's behalf: the order's change permission and the
+    stock role's change permission, both."""
+
+    permission_model = ReturnOrder
+    permission_actions = {"POST": "change", "PATCH": "change"}
+    extra_permissions = {"POST": ["stock.change_stockitem"], "PATCH": ["stock.change_stockitem"]}
+
+
+def _part_uses(entries) -> list[services.PartUse]:
+    return [
+        services.PartUse(
+            # A partial PATCH applies no defaults, not even inside its list entries.
+            quantity=entry.get("quantity", Decimal(1)),
+            item=entry["item"].pk if entry.get("item") else None,
+            part=entry["part"].pk if entry.get("part") else None,
+            location=entry["location"].pk if entry.get("location") else None,
+        )
+        for entry in entries
+    ]
+
+
+def _repair_arguments(data: dict) -> dict:
+    """Serializer data as ``line_resolve_repair`` / ``repair_update`` take it.
+
+    The serializer bounds ``cost`` as the column does, so the services' ``cost_amount``
+    messages (for a cost too large to store) cannot arise from this API.
+    """
+    data = dict(data)
+    if "cost" in data:
+        data["cost_amount"] = data.pop("cost")
+    return data
+
+
+class LineResolve(ResolutionPermissions, generics.GenericAPIView):
+    """``POST /api/order/ro-line/<pk>/resolve/<kind>/``: 201 with the line, or 400 saying why.
+
+    The service locks the order, the line and the stock, and checks the state under the
+    locks; this view only checks the body's shape.
+    """
+
+    queryset = ReturnOrderLineItem.objects.all()
+    kind = ""
+
+    @extend_schema(responses={201: ReturnOrderLineItemSerializer})
+    def post(self, request, pk):
+        line = get_object_or_404(ReturnOrderLineItem, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform(line, dict(serializer.validated_data), request.user)
+        fresh = line_queryset(with_orders=True).get(pk=line.pk)
+        data = ReturnOrderLineItemSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform(self, line, data: dict, user) -> None:
+        services.RESOLVE_SERVICES[self.kind](line=line, user=user, **data)
+
+
+class LineResolveReturn(LineResolve):
+    serializer_class = ResolveReturnSerializer
+    kind = ResolutionKind.RETURN
+
+
+class LineResolveRepair(LineResolve):
+    serializer_class = ResolveRepairSerializer
+    kind = ResolutionKind.REPAIR
+
+    def perform(self, line, data, user):
+        data = _repair_arguments(data)
+        parts = _part_uses(data.pop("parts", []))
+        services.line_resolve_repair(line=line, user=user, parts=parts, **data)
+
+
+class LineResolveReplace(LineResolve):
+    serializer_class = ResolveReplaceSerializer
+    kind = ResolutionKind.REPLACE
+
+
+class LineResolveRefund(LineResolve):
+    serializer_class = ResolveRefundSerializer
+    kind = ResolutionKind.REFUND
+
+
+class LineResolveReject(LineResolve):
+    serializer_class = ResolveRejectSerializer
+    kind = ResolutionKind.REJECT
+
+
+class LineResolutionUndo(LineResolve):
+    serializer_class = ResolutionUndoSerializer
+
+    def perform(self, line, data, user):
+        services.line_resolution_undo(line=line, user=user, note=data.get("note", ""))
+
+
+def repair_list():
+    return ReturnOrderRepair.objects.select_related("resolution", "technician").prefetch_related(
+        _repair_parts()
+    )
+
+
+class RepairMixin(ResolutionPermissions):
+    serializer_class = RepairSerializer
+
+    def get_queryset(self):
+        return repair_list()
+
+
+class RepairList(RepairMixin, generics.ListAPIView):
+    """``GET /api/order/ro-repair/``: repairs, undone ones included (``reversed``)."""
+
+    filterset_class = RepairFilter
+    search_fields = ["fault", "work_done"]
+    ordering_fields = ["started_at", "finished_at", "labour_minutes"]
+
+
+class RepairDetail(RepairMixin, generics.RetrieveAPIView):
+    """``GET``, and ``PATCH`` to edit an open repair, add parts to it or finish it."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.request is not None and self.request.method == "PATCH":
+            return RepairUpdateSerializer
+        return RepairSerializer
+
+    @extend_schema(request=RepairUpdateSerializer, responses={200: RepairSerializer})
+    def patch(self, request, pk):
+        repair = get_object_or_404(ReturnOrderRepair, pk=pk)
+        serializer = RepairUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = _repair_arguments(serializer.validated_data)
+        parts = _part_uses(data.pop("parts", []))
+        finish = data.pop("finish", False)
+        services.repair_update(
+            repair=repair, user=request.user, data=data, parts=parts, finish=finish
+        )
+        fresh = repair_list().get(pk=repair.pk)
+        return Response(RepairSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+class RefundMixin(ResolutionPermissions):
+    serializer_class = RefundSerializer
+
+    def get_queryset(self):
+        return ReturnOrderRefund.objects.select_related("resolution")
+
+
+class RefundList(RefundMixin, generics.ListAPIView):
+    """``GET /api/order/ro-refund/``: refunds, undone ones included (``reversed``)."""
+
+    filterset_class = RefundFilter
+    search_fields = ["reference", "method"]
+    ordering_fields = ["date", "amount", "reference"]
+
+
+class RefundDetail(RefundMixin, generics.RetrieveAPIView):
     pass

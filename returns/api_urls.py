@@ -26,6 +26,18 @@ order_urlpatterns = [
     path("", api.ReturnOrderList.as_view(), name="api-return-order-list"),
 ]
 
+# ``ro-line/<pk>/resolve/<kind>/``: one endpoint per outcome, and one to undo it.
+resolve_urlpatterns = [
+    path("return/", api.LineResolveReturn.as_view(), name="api-return-order-line-resolve-return"),
+    path("repair/", api.LineResolveRepair.as_view(), name="api-return-order-line-resolve-repair"),
+    path(
+        "replace/", api.LineResolveReplace.as_view(), name="api-return-order-line-resolve-replace"
+    ),
+    path("refund/", api.LineResolveRefund.as_view(), name="api-return-order-line-resolve-refund"),
+    path("reject/", api.LineResolveReject.as_view(), name="api-return-order-line-resolve-reject"),
+    path("undo/", api.LineResolutionUndo.as_view(), name="api-return-order-line-resolve-undo"),
+]
+
 line_urlpatterns = [
     path(
         "status/",
@@ -37,8 +49,19 @@ line_urlpatterns = [
         MetadataView.as_view(model=ReturnOrderLineItem),
         name="api-return-order-line-metadata",
     ),
+    path("<int:pk>/resolve/", include(resolve_urlpatterns)),
     path("<int:pk>/", api.ReturnOrderLineDetail.as_view(), name="api-return-order-line-detail"),
     path("", api.ReturnOrderLineList.as_view(), name="api-return-order-line-list"),
+]
+
+repair_urlpatterns = [
+    path("<int:pk>/", api.RepairDetail.as_view(), name="api-return-order-repair-detail"),
+    path("", api.RepairList.as_view(), name="api-return-order-repair-list"),
+]
+
+refund_urlpatterns = [
+    path("<int:pk>/", api.RefundDetail.as_view(), name="api-return-order-refund-detail"),
+    path("", api.RefundList.as_view(), name="api-return-order-refund-list"),
 ]
 
 extra_line_urlpatterns = [
@@ -64,6 +87,8 @@ urlpatterns = [
     path("ro/", include(order_urlpatterns)),
     path("ro-line/", include(line_urlpatterns)),
     path("ro-extra-line/", include(extra_line_urlpatterns)),
+    path("ro-repair/", include(repair_urlpatterns)),
+    path("ro-refund/", include(refund_urlpatterns)),
 ]
 
 project_code_urlpatterns = [

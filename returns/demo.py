@@ -56,6 +56,7 @@ PARTS = [
     ("Display Unit D2", "DSP-002", "Handlebar display with USB-C", True, True, ""),
     ("Brake Pads (pair)", "BRK-010", "Organic disc brake pads", False, True, "pcs"),
     ("Chain Lube 100ml", "LUB-100", "Workshop consumable", False, False, "bottle"),
+    ("Motor Bearing Set", "BRG-400", "Spare bearings for the M400 motor", False, False, "set"),
 ]
 
 
@@ -148,8 +149,8 @@ def load_demo_data(*, password: str) -> dict:
     )
     displays = stock_services.stock_item_create(
         part=parts["DSP-002"],
-        quantity=Decimal(3),
-        serial_numbers="D-301,D-302,D-303",
+        quantity=Decimal(4),
+        serial_numbers="D-301,D-302,D-303,D-304",
         location=stores,
         user=admin,
     )
@@ -158,6 +159,9 @@ def load_demo_data(*, password: str) -> dict:
     )
     stock_services.stock_item_create(
         part=parts["LUB-100"], quantity=Decimal(12), location=stores, user=admin
+    )
+    stock_services.stock_item_create(
+        part=parts["BRG-400"], quantity=Decimal(8), location=stores, user=admin
     )
 
     stock_services.stock_items_assign(
@@ -169,6 +173,7 @@ def load_demo_data(*, password: str) -> dict:
     stock_services.stock_items_assign(
         items=batteries[1:3], customer=customers[2], user=admin, notes="Demo sale"
     )
+    # Display D-303/D-304 and motor 1006 stay in stores, to be sent as replacements.
     # Part of a bulk item sold: split it off, then assign the split.
     sold_pads = stock_services.stock_item_split(item=pads[0], quantity=Decimal(10), user=admin)
     stock_services.stock_items_assign(
@@ -209,14 +214,17 @@ def load_demo_data(*, password: str) -> dict:
 
 
 def load_demo_return_orders(*, user=None) -> list:
-    """Return orders in every state, with lines, outcomes, prices and target dates."""
+    """Return orders in every state, with lines, prices and target dates, and a line resolved
+    each way: repaired with parts, returned, replaced (once ahead of the faulty unit), rejected
+    and refunded. Everything goes through the services, as a user's requests would."""
     import datetime
 
     from djmoney.money import Money
 
     from returns import services as return_services
-    from returns.statuses import ReturnOrderLineStatus
+    from returns.statuses import RejectDisposition
     from stock.models import StockItem
+    from stock.statuses import StockStatus
     from users.models import Owner
 
     today = datetime.date.today()
@@ -242,31 +250,64 @@ def load_demo_return_orders(*, user=None) -> list:
             **fields,
         )
 
+    stores = StockLocation.objects.get(pathstring="Warehouse/Stores")
+    in_stores = StockItem.objects.filter(location=stores, customer__isnull=True)
+
+    def receive(target, *lines):
+        return_services.return_order_receive(
+            order=target, lines=[(line.pk, None) for line in lines], location=quarantine, user=user
+        )
+
     created = []
-    # Complete: received, outcome recorded.
+    # Complete: one unit repaired with spare parts, one sent back as it was.
     done = order("Northwind Cycles", "Motor noise under load", -12, customer_reference="NW-4410")
-    line = return_services.return_order_line_create(
+    noisy = return_services.return_order_line_create(
         order=done, item=held("Northwind Cycles", "1001"), user=user, price=Money(45, "USD")
     )
-    return_services.return_order_issue(order=done, user=user)
-    return_services.return_order_receive(
-        order=done, lines=[(line.pk, None)], location=quarantine, user=user
+    fine = return_services.return_order_line_create(
+        order=done, item=held("Northwind Cycles", "1002"), user=user
     )
-    return_services.return_order_line_update(
-        line=line, user=user, data={"outcome": ReturnOrderLineStatus.REPAIR}
+    return_services.return_order_issue(order=done, user=user)
+    receive(done, noisy, fine)
+    bearings = in_stores.get(part__IPN="BRG-400")
+    return_services.line_resolve_repair(
+        line=noisy,
+        user=user,
+        fault="Worn rear bearing",
+        work_done="Bearings replaced, gearbox re-greased",
+        technician=user,
+        labour_minutes=50,
+        under_warranty=True,
+        cost_amount=Decimal("38.50"),
+        cost_currency="USD",
+        parts=[
+            # One set from the bulk item (split off), and lube drawn from what stores hold.
+            return_services.PartUse(item=bearings.pk, quantity=Decimal(1)),
+            return_services.PartUse(
+                part=Part.objects.get(IPN="LUB-100").pk, location=stores.pk, quantity=Decimal(1)
+            ),
+        ],
+        finish=True,
+    )
+    return_services.line_resolve_return(
+        line=fine, user=user, notes="No fault found on the test bench"
     )
     return_services.return_order_complete(order=done, user=user)
     created.append(done)
 
-    # In progress, one of two lines received, an extra line for freight.
+    # In progress: a replacement for a received unit, one sent ahead of the faulty unit, a
+    # rejected return, and an extra line for freight.
     busy = order(
         "Alpenrad GmbH", "Display flicker after firmware update", 5, customer_reference="AR-77"
     )
     first = return_services.return_order_line_create(
         order=busy, item=held("Alpenrad GmbH", "D-301"), user=user
     )
-    return_services.return_order_line_create(
+    second = return_services.return_order_line_create(
         order=busy, item=held("Alpenrad GmbH", "D-302"), user=user, price=Money(30, "EUR")
+    )
+    opened = return_services.return_order_line_create(
+        order=busy, item=held("Alpenrad GmbH", "1004"), user=user
     )
     return_services.return_order_extra_line_create(
         order=busy,
@@ -276,10 +317,48 @@ def load_demo_return_orders(*, user=None) -> list:
         price=Money(12, "EUR"),
     )
     return_services.return_order_issue(order=busy, user=user)
-    return_services.return_order_receive(
-        order=busy, lines=[(first.pk, None)], location=quarantine, user=user
+    receive(busy, first, opened)
+    return_services.line_resolve_replace(
+        line=first,
+        user=user,
+        replacement_item=in_stores.get(serial="D-303"),
+        unit_status=StockStatus.DAMAGED,
+    )
+    return_services.line_resolve_replace(  # advance replacement: D-302 is still on its way
+        line=second,
+        user=user,
+        replacement_item=in_stores.get(serial="D-304"),
+        unit_status=StockStatus.QUARANTINED,
+    )
+    return_services.line_resolve_reject(
+        line=opened,
+        user=user,
+        reason="Motor housing opened by the customer: the warranty is void",
+        disposition=RejectDisposition.RETURN,
     )
     created.append(busy)
+
+    # In progress: a battery refunded and written off.
+    refunded = order("Kestrel Outdoor Ltd", "Battery swollen", 10, customer_reference="KO-311")
+    swollen = return_services.return_order_line_create(
+        order=refunded,
+        item=held("Kestrel Outdoor Ltd", "B-2003"),
+        user=user,
+        price=Money(80, "GBP"),
+    )
+    return_services.return_order_issue(order=refunded, user=user)
+    receive(refunded, swollen)
+    return_services.line_resolve_refund(
+        line=swollen,
+        user=user,
+        amount=Decimal(80),
+        currency="GBP",
+        method="Bank transfer",
+        reference="CN-1001",
+        unit_status=StockStatus.DESTROYED,
+        notes="Unsafe to repair",
+    )
+    created.append(refunded)
 
     # Pending, with a partial quantity of bulk stock.
     pending = order("Northwind Cycles", "Brake pads squeal", 20)

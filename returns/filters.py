@@ -8,7 +8,13 @@ from drf_spectacular.utils import extend_schema_field
 from common import validators
 from common.filters import FilterSet, search_terms
 from companies.models import Company
-from returns.models import ProjectCode, ReturnOrder, ReturnOrderLineItem
+from returns.models import (
+    ProjectCode,
+    ReturnOrder,
+    ReturnOrderLineItem,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+)
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
 from stock.models import Part
 from users.models import Owner
@@ -125,3 +131,32 @@ def search_stock_items(queryset, text: str):
     Raises ``ValidationError`` as ``search_orders`` does; the page cuts the search first.
     """
     return _search(queryset, text, STOCK_PICKER_SEARCH_FIELDS)
+
+
+class _ResolutionRecordFilter(FilterSet):
+    """Repairs and refunds by the order or line they were recorded on."""
+
+    order = df.ModelChoiceFilter(
+        queryset=ReturnOrder.objects.all(), field_name="resolution__order", label="Order"
+    )
+    line = df.ModelChoiceFilter(
+        queryset=ReturnOrderLineItem.objects.all(), field_name="resolution__line", label="Line"
+    )
+    reversed = df.BooleanFilter(
+        field_name="resolution__reversed_at", lookup_expr="isnull", exclude=True
+    )
+
+
+class RepairFilter(_ResolutionRecordFilter):
+    finished = df.BooleanFilter(field_name="finished_at", lookup_expr="isnull", exclude=True)
+    under_warranty = df.BooleanFilter()
+
+    class Meta:
+        model = ReturnOrderRepair
+        fields = ["technician"]
+
+
+class RefundFilter(_ResolutionRecordFilter):
+    class Meta:
+        model = ReturnOrderRefund
+        fields = ["method"]

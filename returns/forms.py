@@ -250,6 +250,15 @@ class SettingsForm(BootstrapMixin, forms.Form):
     RETURNORDER_EDIT_COMPLETED_ORDERS = forms.BooleanField(
         required=False, label=_("Allow editing completed orders")
     )
+    RETURNORDER_REFUND_METHODS = forms.CharField(
+        max_length=250,
+        required=False,
+        label=_("Refund methods"),
+        help_text=_(
+            "Comma-separated, e.g. Bank transfer, Card, Store credit. Refunds then choose one; "
+            "leave blank to type any method."
+        ),
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -11,13 +11,30 @@ from djmoney.money import Money
 
 from reports.context import Record, Rows, user_record
 from returns import selectors
-from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderLineItem,
+    ReturnOrderLineResolution,
+    ReturnOrderRepairPart,
+)
+from returns.statuses import ResolutionKind
+from stock.statuses import StockStatus
 
 FILENAME_PATTERN = "ReturnOrder-{{ reference }}.pdf"
 
 
 def report_queryset() -> QuerySet[ReturnOrder]:
-    """Orders with their lines and extra lines loaded: three queries for any number of them."""
+    """Orders with their lines, each line's standing resolution (with its replacement, refund
+    and repair), the repairs' parts and the extra lines: five queries for any number of them.
+    """
+    standing = ReturnOrderLineResolution.objects.filter(reversed_at__isnull=True).select_related(
+        "created_by",
+        "replacement_item__part",
+        "refund",
+        "repair__technician",
+    )
+    parts = ReturnOrderRepairPart.objects.select_related("part", "location").order_by("pk")
     return selectors.return_order_list().prefetch_related(
         Prefetch(
             "lines",
@@ -25,6 +42,8 @@ def report_queryset() -> QuerySet[ReturnOrder]:
                 "pk"
             ),
         ),
+        Prefetch("lines__resolutions", queryset=standing, to_attr="standing_resolutions"),
+        Prefetch("lines__standing_resolutions__repair__parts", queryset=parts),
         Prefetch("extra_lines", queryset=ReturnOrderExtraLine.objects.order_by("pk")),
     )
 
@@ -120,11 +139,120 @@ def _item(item) -> Record:
     )
 
 
-def _line(line: ReturnOrderLineItem) -> Record:
+def _refund(refund) -> Record:
+    return Record(
+        str(refund.amount),
+        amount=refund.amount,
+        method=refund.method,
+        reference=refund.reference,
+        date=refund.date,
+    )
+
+
+def _repair_part(part: ReturnOrderRepairPart) -> Record:
+    label = f"{part.quantity.normalize():f} x {part.part.name}"
+    if part.serial:
+        label = f"{part.part.name} # {part.serial}"
+    return Record(
+        label,
+        part=Record(part.part.name, pk=part.part.pk, name=part.part.name, IPN=part.part.IPN),
+        quantity=part.quantity,
+        serial=part.serial,
+        location=part.location.pathstring if part.location else "",
+    )
+
+
+def _repair(repair) -> Record:
+    parts = Rows(_repair_part(part) for part in repair.parts.all())
+    finished = repair.finished_at is not None
+    summary = repair.work_done or repair.fault
+    if parts:
+        summary = "; ".join(filter(None, [summary, ", ".join(str(p) for p in parts)]))
+    return Record(
+        summary,
+        fault=repair.fault,
+        work_done=repair.work_done,
+        technician=user_record(repair.technician),
+        labour_minutes=repair.labour_minutes,
+        cost=repair.cost,
+        under_warranty=repair.under_warranty,
+        started_at=repair.started_at,
+        finished_at=repair.finished_at,
+        finished=finished,
+        parts=parts,
+        summary=summary,
+    )
+
+
+def _status_text(status: int | None) -> str:
+    return str(StockStatus(status).label) if status is not None else ""
+
+
+def _resolution(line: ReturnOrderLineItem) -> Record | None:
+    """The line's standing resolution as a report shows it (None when there is none)."""
+    found = getattr(line, "standing_resolutions", None)
+    if found is None:  # not prefetched: a context built outside the report queryset
+        found = list(
+            line.resolutions.filter(reversed_at__isnull=True).select_related(
+                "created_by", "replacement_item__part", "refund", "repair__technician"
+            )
+        )
+    if not found:
+        return None
+    resolution = found[0]
+    kind = resolution.kind
+    replacement = resolution.replacement_item
+    refund = getattr(resolution, "refund", None) if kind == ResolutionKind.REFUND else None
+    repair = getattr(resolution, "repair", None) if kind == ResolutionKind.REPAIR else None
+    advance = kind == ResolutionKind.REPLACE and line.received_date is None
+    kind_text = resolution.get_kind_display()
+    if kind == ResolutionKind.REPLACE and replacement is not None:
+        summary = f"{_item_label(line.item)} → {_item_label(replacement)}"
+        if advance:
+            summary += " (replacement sent, awaiting faulty unit)"
+    elif refund is not None:
+        summary = " ".join(filter(None, [str(refund.amount), refund.method, refund.reference]))
+    elif repair is not None:
+        summary = _repair(repair)["summary"]
+        if repair.finished_at is None:
+            summary = f"{summary} (in progress)" if summary else "In progress"
+    elif kind == ResolutionKind.REJECT:
+        summary = resolution.reason
+        if resolution.disposition == "scrap":
+            summary = f"{summary} (scrapped: {_status_text(resolution.unit_status)})"
+    else:
+        summary = ""
+    return Record(
+        kind_text,
+        kind=kind,
+        kind_text=kind_text,
+        summary=summary,
+        created_at=resolution.created_at,
+        created_by=user_record(resolution.created_by),
+        notes=resolution.notes,
+        unit_status=resolution.unit_status,
+        unit_status_text=_status_text(resolution.unit_status),
+        reason=resolution.reason,
+        disposition=resolution.disposition,
+        disposition_text=resolution.get_disposition_display() if resolution.disposition else "",
+        replacement=_item(replacement) if replacement is not None else None,
+        replacement_serial=(replacement.serial or "") if replacement is not None else "",
+        advance=advance,
+        refund=_refund(refund) if refund is not None else None,
+        repair=_repair(repair) if repair is not None else None,
+    )
+
+
+def _item_label(item) -> str:
+    return item.serial if item.serial else str(item)
+
+
+def _line(line: ReturnOrderLineItem, number: int = 0) -> Record:
     outcome = line.get_outcome_display()
     return Record(
         str(line.item),
         pk=line.pk,
+        number=number,
         item=_item(line.item),
         quantity=line.quantity,
         reference=line.reference,
@@ -136,6 +264,7 @@ def _line(line: ReturnOrderLineItem) -> Record:
         get_outcome_display=outcome,
         outcome_text=outcome,
         price=line.price,
+        resolution=_resolution(line),
     )
 
 
@@ -153,7 +282,7 @@ def _extra_line(extra: ReturnOrderExtraLine) -> Record:
 
 
 def report_context(order: ReturnOrder) -> dict:
-    lines = Rows(_line(line) for line in order.lines.all())
+    lines = Rows(_line(line, number) for number, line in enumerate(order.lines.all(), start=1))
     extra_lines = Rows(_extra_line(extra) for extra in order.extra_lines.all())
     currency = order.currency
     customer = _company(order.customer)
@@ -183,6 +312,8 @@ def report_context(order: ReturnOrder) -> dict:
         order_currency=order.order_currency,
         total_price=order.total_price,
         total_price_note=order.total_price_note,
+        total_refunded=order.total_refunded,
+        total_refunded_note=order.total_refunded_note,
         customer=customer,
         contact=contact,
         address=address,
@@ -203,6 +334,7 @@ def report_context(order: ReturnOrder) -> dict:
         "lines": lines,
         "extra_lines": extra_lines,
         # Boomerang's additions.
+        "resolved_lines": Rows(line for line in lines if line["resolution"] is not None),
         "contact": contact,
         "address": address,
         "responsible": responsible,
@@ -211,4 +343,5 @@ def report_context(order: ReturnOrder) -> dict:
         "lines_total": _subtotal(lines, currency),
         "extra_lines_total": _subtotal(extra_lines, currency),
         "total": order.total_price,
+        "total_refunded": order.total_refunded,
     }

@@ -8,6 +8,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -28,8 +29,11 @@ from returns.models import (
     ReturnOrderExtraLine,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderLineResolution,
+    ReturnOrderRepairPart,
 )
 from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus
+from stock.models import StockItem
 from users.models import Owner
 
 
@@ -102,6 +106,84 @@ def return_order_line_list_with_orders() -> QuerySet[ReturnOrderLineItem]:
     """Lines whose ``order_detail`` is shown: the orders carry their annotations too."""
     return ReturnOrderLineItem.objects.select_related(*LINE_RELATED).prefetch_related(
         Prefetch("order", queryset=return_order_list())
+    )
+
+
+def standing_resolutions() -> QuerySet[ReturnOrderLineResolution]:
+    """Resolutions that stand (not undone), with their replacement, repair, parts and refund."""
+    parts = ReturnOrderRepairPart.objects.select_related("part", "location").order_by("pk")
+    return (
+        ReturnOrderLineResolution.objects.filter(reversed_at__isnull=True)
+        .select_related(
+            "created_by",
+            "replacement_item",
+            "replacement_item__part",
+            "repair",
+            "repair__technician",
+            "refund",
+        )
+        .prefetch_related(Prefetch("repair__parts", queryset=parts))
+    )
+
+
+def return_order_lines_resolved(order_pk: int) -> QuerySet[ReturnOrderLineItem]:
+    """An order's lines for its page, each with ``standing`` (a list of at most one resolution).
+
+    Three queries whatever the number of lines: the lines, their standing resolutions (with
+    the replacement item, repair, technician and refund joined), and the repairs' parts.
+    """
+    return (
+        return_order_line_list()
+        .filter(order_id=order_pk)
+        .prefetch_related(
+            Prefetch("resolutions", queryset=standing_resolutions(), to_attr="standing")
+        )
+        .order_by("pk")
+    )
+
+
+def _on_open_order():
+    return ReturnOrderLineItem.objects.filter(item=OuterRef("pk"), order__status__in=OPEN_STATUSES)
+
+
+def replacement_candidates(line: ReturnOrderLineItem) -> QuerySet[StockItem]:
+    """Stock items that may replace the line's unit: what ``replacement_errors`` accepts.
+
+    The unit's part or one of its allowed substitutes; in stock (not assigned, not installed,
+    an available status, quantity above zero); holding at least the line's quantity; not the
+    unit itself; not on an open return order. Loaded with part and location, in part, serial
+    order. The service checks the chosen one again under its locks.
+    """
+    unit = line.item
+    parts = [unit.part_id, *unit.part.substitutes.values_list("pk", flat=True)]
+    return (
+        StockItem.objects.in_stock()
+        .filter(part_id__in=parts, quantity__gte=line.quantity)
+        .exclude(pk=unit.pk)
+        .exclude(Exists(_on_open_order()))
+        .select_related("part", "location")
+        .order_by("part__name", "serial_int", "serial", "pk")
+    )
+
+
+def repair_part_stock(*, unit: StockItem, search: str = "") -> QuerySet[StockItem]:
+    """What is in stock where, for a repair's parts picker: in-stock items, leaving out the
+    unit itself and units on open return orders (they are someone's return, not spares).
+
+    ``search`` narrows to items whose part name, IPN, serial or location path contains it.
+    Loaded with part and location, by part then location.
+    """
+    queryset = StockItem.objects.in_stock().exclude(pk=unit.pk).exclude(Exists(_on_open_order()))
+    search = (search or "").strip()
+    if search:
+        queryset = queryset.filter(
+            Q(part__name__icontains=search)
+            | Q(part__IPN__icontains=search)
+            | Q(serial__icontains=search)
+            | Q(location__pathstring__icontains=search)
+        )
+    return queryset.select_related("part", "location").order_by(
+        "part__name", "location__pathstring", "serial_int", "serial", "pk"
     )
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,11 +12,26 @@ from rest_framework import serializers
 from common.serializers import BaseModelSerializer, BaseSerializer, DetailToggleMixin
 from companies.models import Address, Company, Contact
 from companies.serializers import AddressBriefSerializer, CompanyBriefSerializer
-from returns.models import ProjectCode, ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
-from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus, allowed_transitions
-from stock.models import StockItem, StockLocation
+from returns.models import (
+    ProjectCode,
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderLineItem,
+    ReturnOrderLineResolution,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+    ReturnOrderRepairPart,
+)
+from returns.statuses import (
+    RejectDisposition,
+    ResolutionKind,
+    ReturnOrderLineStatus,
+    ReturnOrderStatus,
+    allowed_transitions,
+)
+from stock.models import Part, StockItem, StockLocation
 from stock.serializers import PartBriefSerializer, StockItemSerializer
-from stock.statuses import StockStatus
+from stock.statuses import SCRAP_CODES, StockStatus
 from users.models import Owner
 from users.serializers import OwnerSerializer, UserBriefSerializer
 
@@ -126,6 +142,11 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     total_price = MoneyAmountField(read_only=True)
     total_price_currency = serializers.CharField(read_only=True, allow_null=True)
     total_price_note = serializers.CharField(read_only=True)
+    total_refunded = MoneyAmountField(
+        read_only=True, help_text=_("Sum of the order's refunds, in the order currency")
+    )
+    total_refunded_currency = serializers.CharField(read_only=True, allow_null=True)
+    total_refunded_note = serializers.CharField(read_only=True)
     duplicate = DuplicateSerializer(write_only=True, required=False, label=_("Duplicate Order"))
     allowed_actions = serializers.SerializerMethodField()
     creation_date = serializers.DateField(required=False, allow_null=True)
@@ -178,6 +199,9 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
             "total_price",
             "total_price_currency",
             "total_price_note",
+            "total_refunded",
+            "total_refunded_currency",
+            "total_refunded_note",
             "updated_at",
         ]
         read_only_fields = ["issue_date", "complete_date", "updated_at"]
@@ -211,6 +235,183 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
         return value
 
 
+# -- resolutions (read) --------------------------------------------------------------------
+
+
+class RepairPartSerializer(BaseModelSerializer):
+    """A part a repair consumed: the consumed stock item and the item it was taken from."""
+
+    pk = serializers.IntegerField(source="id", read_only=True)
+    part_name = serializers.CharField(source="part.full_name", read_only=True)
+    quantity = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = ReturnOrderRepairPart
+        fields = [
+            "pk",
+            "item",
+            "source_item",
+            "part",
+            "part_name",
+            "quantity",
+            "serial",
+            "location",
+        ]
+        read_only_fields = fields
+
+
+class RepairBriefSerializer(BaseModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    technician_detail = UserBriefSerializer(source="technician", read_only=True)
+    cost = MoneyAmountField(read_only=True)
+    cost_currency = serializers.CharField(read_only=True, allow_null=True)
+    finished = serializers.BooleanField(read_only=True)
+    parts = RepairPartSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReturnOrderRepair
+        fields = [
+            "pk",
+            "fault",
+            "work_done",
+            "technician",
+            "technician_detail",
+            "labour_minutes",
+            "cost",
+            "cost_currency",
+            "under_warranty",
+            "started_at",
+            "finished_at",
+            "finished",
+            "parts",
+        ]
+        read_only_fields = fields
+
+
+class RefundBriefSerializer(BaseModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    amount = MoneyAmountField(read_only=True, allow_null=False)
+    currency = serializers.CharField(source="amount_currency", read_only=True)
+
+    class Meta:
+        model = ReturnOrderRefund
+        fields = ["pk", "amount", "currency", "method", "reference", "date"]
+        read_only_fields = fields
+
+
+class _ResolutionRecordMixin(serializers.Serializer):
+    """The resolution a repair or refund belongs to: its line, order, and whether it stands."""
+
+    resolution = serializers.IntegerField(source="resolution_id", read_only=True)
+    line = serializers.IntegerField(source="resolution.line_id", read_only=True)
+    order = serializers.IntegerField(source="resolution.order_id", read_only=True)
+    created_at = serializers.DateTimeField(source="resolution.created_at", read_only=True)
+    created_by = serializers.IntegerField(
+        source="resolution.created_by_id", read_only=True, allow_null=True
+    )
+    reversed = serializers.SerializerMethodField(
+        help_text=_("Whether the resolution was undone (the record stays, marked undone)")
+    )
+    reversed_at = serializers.DateTimeField(
+        source="resolution.reversed_at", read_only=True, allow_null=True
+    )
+
+    RECORD_FIELDS = ["resolution", "line", "order", "created_at", "created_by", "reversed"]
+
+    def get_reversed(self, obj) -> bool:
+        return obj.resolution.reversed_at is not None
+
+
+class RepairSerializer(_ResolutionRecordMixin, RepairBriefSerializer):
+    """``/api/order/ro-repair/``: a repair with the line and order it was recorded on."""
+
+    class Meta(RepairBriefSerializer.Meta):
+        fields = [
+            *RepairBriefSerializer.Meta.fields,
+            *_ResolutionRecordMixin.RECORD_FIELDS,
+            "reversed_at",
+        ]
+        read_only_fields = fields
+
+
+class RefundSerializer(_ResolutionRecordMixin, RefundBriefSerializer):
+    """``/api/order/ro-refund/``: a refund with the line and order it was recorded on."""
+
+    class Meta(RefundBriefSerializer.Meta):
+        fields = [
+            *RefundBriefSerializer.Meta.fields,
+            *_ResolutionRecordMixin.RECORD_FIELDS,
+            "reversed_at",
+        ]
+        read_only_fields = fields
+
+
+class ReplacementDetailSerializer(BaseModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+    part_name = serializers.CharField(source="part.full_name", read_only=True)
+
+    class Meta:
+        model = StockItem
+        fields = ["pk", "serial", "part", "part_name"]
+        read_only_fields = fields
+
+
+class ResolutionDetailSerializer(BaseModelSerializer):
+    """A line's standing resolution, with its repair or refund record."""
+
+    pk = serializers.IntegerField(source="id", read_only=True)
+    kind = serializers.ChoiceField(choices=ResolutionKind.choices, read_only=True)
+    kind_text = serializers.CharField(source="get_kind_display", read_only=True)
+    created_by = UserBriefSerializer(read_only=True, allow_null=True)
+    unit_status = serializers.IntegerField(read_only=True, allow_null=True)
+    unit_status_text = serializers.SerializerMethodField()
+    disposition = serializers.CharField(read_only=True)
+    replacement_detail = ReplacementDetailSerializer(
+        source="replacement_item", read_only=True, allow_null=True
+    )
+    awaiting_unit = serializers.SerializerMethodField(
+        help_text=_("True while the returned unit has not been received")
+    )
+    # Null for kinds without a record: a missing reverse one-to-one reads as null.
+    repair = RepairBriefSerializer(read_only=True, allow_null=True)
+    refund = RefundBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReturnOrderLineResolution
+        fields = [
+            "pk",
+            "kind",
+            "kind_text",
+            "created_at",
+            "created_by",
+            "notes",
+            "unit_status",
+            "unit_status_text",
+            "reason",
+            "disposition",
+            "replacement_item",
+            "replacement_detail",
+            "awaiting_unit",
+            "repair",
+            "refund",
+        ]
+        read_only_fields = fields
+
+    def get_unit_status_text(self, obj) -> str | None:
+        return obj.get_unit_status_display() if obj.unit_status is not None else None
+
+    def get_awaiting_unit(self, obj) -> bool:
+        return obj.line.received_date is None
+
+
+def standing_resolution(line: ReturnOrderLineItem) -> ReturnOrderLineResolution | None:
+    """The line's standing resolution, from ``standing`` when it was prefetched."""
+    prefetched = getattr(line, "standing", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return line.resolutions.filter(reversed_at__isnull=True).first()
+
+
 class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     order = serializers.PrimaryKeyRelatedField(queryset=ReturnOrder.objects.all(), label=_("Order"))
@@ -229,6 +430,9 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     outcome_text = serializers.CharField(source="get_outcome_display", read_only=True)
     price = MoneyAmountField(min_value=Decimal(0), label=_("Price"))
     price_currency = currency_field(label=_("Currency"), help_text=_("Line price currency"))
+    resolution_detail = serializers.SerializerMethodField(
+        help_text=_("What was done with the line (null until it is resolved)")
+    )
 
     detail_defaults = {"order_detail": False, "item_detail": True, "part_detail": False}
 
@@ -252,10 +456,18 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "notes",
             "link",
             "target_date",
+            "resolution_detail",
         ]
         read_only_fields = ["received_date"]
         # Uniqueness is checked by the service, with the order locked.
         validators = []
+
+    @extend_schema_field(ResolutionDetailSerializer(allow_null=True))
+    def get_resolution_detail(self, obj):
+        resolution = standing_resolution(obj)
+        if resolution is None:
+            return None
+        return ResolutionDetailSerializer(resolution, context=self.context).data
 
 
 class ReturnOrderExtraLineSerializer(DetailToggleMixin, BaseModelSerializer):
@@ -346,3 +558,152 @@ class ReceiveResultSerializer(BaseSerializer):
     location = serializers.IntegerField()
     note = serializers.CharField()
     stock_items = StockItemSerializer(many=True)
+
+
+# -- resolutions (write) -------------------------------------------------------------------
+
+# Shape checks only: the services check the line's, the order's and the stock's state under
+# their locks, and answer with field messages of their own.
+
+MAX_LABOUR_MINUTES = 1_000_000  # about two years of working time
+MAX_REPAIR_PARTS = 100
+QUANTITY_FIELD = {"max_digits": 15, "decimal_places": 5, "coerce_to_string": False}
+
+
+def notes_field(**kwargs):
+    kwargs.setdefault("max_length", 500)
+    return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
+
+
+def unit_status_field():
+    return serializers.ChoiceField(
+        choices=StockStatus.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Stock status for the returned unit (applied on receipt if not yet received)"),
+    )
+
+
+class ResolveReturnSerializer(BaseSerializer):
+    notes = notes_field()
+
+
+class PartUseSerializer(BaseSerializer):
+    """One part a repair consumes: a stock item, or a quantity of a part from a location."""
+
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=StockItem.objects.all(), required=False, allow_null=True, label=_("Stock Item")
+    )
+    part = serializers.PrimaryKeyRelatedField(
+        queryset=Part.objects.all(), required=False, allow_null=True, label=_("Part")
+    )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=StockLocation.objects.all(),
+        required=False,
+        allow_null=True,
+        label=_("Location"),
+        help_text=_("Where to take the part from"),
+    )
+    quantity = serializers.DecimalField(
+        min_value=Decimal("0.00001"), default=Decimal(1), label=_("Quantity"), **QUANTITY_FIELD
+    )
+
+    def validate(self, attrs):
+        item, part, location = attrs.get("item"), attrs.get("part"), attrs.get("location")
+        if item is not None and (part is not None or location is not None):
+            raise serializers.ValidationError(
+                _("Give a stock item, or a part and a location, not both")
+            )
+        if item is None and (part is None or location is None):
+            raise serializers.ValidationError(
+                _("Give a stock item, or a part and the location to take it from")
+            )
+        return attrs
+
+
+class RepairFieldsSerializer(BaseSerializer):
+    fault = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    work_done = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        label=_("Technician"),
+    )
+    labour_minutes = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_LABOUR_MINUTES, label=_("Labour (minutes)")
+    )
+    cost = MoneyAmountField(min_value=Decimal(0), label=_("Cost"))
+    cost_currency = currency_field(label=_("Cost currency"))
+    under_warranty = serializers.BooleanField(required=False)
+    parts = PartUseSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_REPAIR_PARTS,
+        help_text=_("Parts consumed by the repair (appended to those already recorded)"),
+    )
+    finish = serializers.BooleanField(
+        required=False,
+        help_text=_("Finish the repair: the unit is set to OK and sent back to the customer"),
+    )
+
+
+class ResolveRepairSerializer(RepairFieldsSerializer):
+    """``resolve/repair/``: every field optional; ``finish`` finishes it at once."""
+
+    notes = notes_field()
+
+
+class RepairUpdateSerializer(RepairFieldsSerializer):
+    """``PATCH ro-repair/<pk>/``: the fields given change, ``parts`` are added."""
+
+
+class ResolveReplaceSerializer(BaseSerializer):
+    replacement_item = serializers.PrimaryKeyRelatedField(
+        queryset=StockItem.objects.all(),
+        label=_("Replacement item"),
+        help_text=_("In-stock item of the same part (or an allowed substitute) to send"),
+    )
+    unit_status = unit_status_field()
+    notes = notes_field()
+
+
+class ResolveRefundSerializer(BaseSerializer):
+    amount = MoneyAmountField(required=True, allow_null=False, label=_("Amount"))
+    currency = currency_field(label=_("Currency"), help_text=_("Default: the order currency"))
+    method = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100, label=_("Method")
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        label=_("Reference"),
+        help_text=_("Credit note or payment reference"),
+    )
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("Default: today")
+    )
+    unit_status = unit_status_field()
+    notes = notes_field()
+
+
+class ResolveRejectSerializer(BaseSerializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, label=_("Reason")
+    )
+    disposition = serializers.ChoiceField(
+        choices=RejectDisposition.choices, default=RejectDisposition.RETURN
+    )
+    scrap_status = serializers.ChoiceField(
+        choices=[(code, StockStatus(code).label) for code in SCRAP_CODES],
+        default=StockStatus.REJECTED,
+        help_text=_("Stock status of a scrapped unit"),
+    )
+    notes = notes_field()
+
+
+class ResolutionUndoSerializer(TransitionSerializer):
+    """``resolve/undo/``: the note goes into the order's history."""

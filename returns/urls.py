@@ -24,6 +24,13 @@ urlpatterns = [
     path("<int:pk>/lines/add/", views.line_add, name="line-add"),
     path("<int:pk>/lines/<int:line_pk>/edit/", views.line_edit, name="line-edit"),
     path("<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/resolve/<str:kind>/",
+        views.line_resolve,
+        name="line-resolve",
+    ),
+    path("<int:pk>/lines/<int:line_pk>/undo/", views.line_resolution_undo, name="line-undo"),
+    path("<int:pk>/lines/<int:line_pk>/repair/", views.repair_edit, name="repair-edit"),
     path("<int:pk>/extra/add/", views.extra_add, name="extra-add"),
     path("<int:pk>/extra/<int:extra_pk>/edit/", views.extra_edit, name="extra-edit"),
     path("<int:pk>/extra/<int:extra_pk>/delete/", views.extra_delete, name="extra-delete"),

@@ -9,6 +9,8 @@ class PartAdmin(admin.ModelAdmin):
     list_display = ["name", "IPN", "description", "active", "trackable", "salable", "units"]
     list_filter = ["active", "trackable", "salable"]
     search_fields = ["name", "IPN", "description"]
+    # Parts that may be sent as a replacement for this one (see the Replace resolution).
+    autocomplete_fields = ["substitutes"]
 
 
 @admin.register(StockLocation)

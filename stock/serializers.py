@@ -109,12 +109,14 @@ class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "customer_detail",
             "in_stock",
             "parent",
+            "belongs_to",
             "link",
             "notes",
             "updated",
         ]
-        # Customer assignment goes through stock/assign/ (and comes back through returns).
-        read_only_fields = ["customer", "parent", "updated"]
+        # Customer assignment goes through stock/assign/ (and comes back through returns);
+        # ``belongs_to`` (the item this one is installed into) is set by a repair's parts.
+        read_only_fields = ["customer", "parent", "belongs_to", "updated"]
 
     def validate_location(self, value):
         if value is not None and value.structural:

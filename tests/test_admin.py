@@ -16,8 +16,14 @@ from companies import services as company_services
 from companies.models import Address
 from reports.models import ReportOutput, ReportTemplate
 from returns import services as return_services
-from returns.models import ProjectCode
+from returns.models import (
+    ProjectCode,
+    ReturnOrderLineResolution,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+)
 from stock import services as stock_services
+from stock.models import Part
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -49,11 +55,25 @@ def build(n: int, user) -> None:
         order = return_services.return_order_create(
             user=user, customer=customer, contact=contact, project_code=code
         )
-        return_services.return_order_line_create(
+        line = return_services.return_order_line_create(
             order=order, item=items[0], user=user, price=Money(5, "EUR")
         )
+        refunded = return_services.return_order_line_create(order=order, item=items[1], user=user)
         return_services.return_order_extra_line_create(order=order, user=user, reference="Freight")
         return_services.return_order_issue(order=order, user=user)
+        # A repair with a part (resolution, repair, repair part) and a refund.
+        return_services.return_order_receive(
+            order=order, lines=[(line.pk, None)], location=location, user=user
+        )
+        [spare] = stock_services.stock_item_create(
+            part=PartFactory(trackable=False), quantity=Decimal(5), location=location, user=user
+        )
+        return_services.line_resolve_repair(
+            line=line, user=user, parts=[return_services.PartUse(item=spare.pk, quantity=2)]
+        )
+        return_services.line_resolve_refund(
+            line=refunded, user=user, amount=Decimal(5), reference=f"CN-{n}-{i}"
+        )
         attachment_create(
             model_type="returnorder", model_id=order.pk, user=user, link="https://example.com/x"
         )
@@ -106,3 +126,35 @@ def test_every_admin_list_shows_rows(client, make_user):
         model._meta.label for model in admin.site._registry if not model._default_manager.exists()
     ]
     assert not empty, f"no rows built for {empty}: extend build()"
+
+
+@pytest.mark.django_db
+def test_resolution_records_open_read_only_with_their_parts(client, make_user):
+    admin_user = make_user(superuser=True)
+    client.force_login(admin_user)
+    build(1, admin_user)
+    repair = ReturnOrderRepair.objects.get()
+    part = repair.parts.get()
+
+    response = client.get(f"/admin/returns/returnorderrepair/{repair.pk}/change/")
+    assert response.status_code == 200
+    assert part.part.name in response.content.decode()
+    assert b'name="_save"' not in response.content  # view only
+    for url in (
+        f"/admin/returns/returnorderlineresolution/{repair.resolution_id}/change/",
+        f"/admin/returns/returnorderrefund/{ReturnOrderRefund.objects.get().pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b'name="_save"' not in response.content
+    assert client.get("/admin/returns/returnorderrepair/add/").status_code == 403
+    resolution = ReturnOrderLineResolution.objects.get(pk=repair.resolution_id)
+    assert (
+        client.post(
+            f"/admin/returns/returnorderlineresolution/{resolution.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    # A part's allowed substitutes are edited on the part.
+    response = client.get(f"/admin/stock/part/{Part.objects.first().pk}/change/")
+    assert response.status_code == 200 and b'name="substitutes"' in response.content

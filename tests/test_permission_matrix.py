@@ -22,11 +22,13 @@ entries. Whoever adds an endpoint whose URL carries ``<int:pk>`` registers a fac
 model in ``OBJECT_FACTORIES``; until then the matrix fails and says so.
 """
 
+import datetime
 import itertools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -35,6 +37,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
+from djmoney.money import Money
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
@@ -48,7 +51,13 @@ from common.permissions import (
     RolePermission,
     required_permissions,
 )
-from returns.models import ProjectCode
+from returns.models import (
+    ProjectCode,
+    ReturnOrderLineResolution,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+)
+from returns.statuses import ResolutionKind, ReturnOrderStatus
 from tests import factories
 from tests.reports import factories as report_factories
 from tests.returns import factories as return_factories
@@ -84,9 +93,19 @@ STAFF_WRITES = {
     "api/settings/global/<str:key>/": "site settings",
 }
 
-# pk-URLs whose view has no queryset to read the object's model from. Elsewhere the pk names
-# an object of the view's ``permission_model`` if it sets one, else of its queryset's model.
-PK_MODELS = {"api/user/tokens/<int:pk>/": "users.apitoken"}
+# pk-URLs whose view has no queryset to read the object's model from, or whose pk names
+# another model than the one whose permissions apply (a line's resolutions, repairs and
+# refunds are guarded by the order's permissions). Elsewhere the pk names an object of the
+# view's ``permission_model`` if it sets one, else of its queryset's model.
+PK_MODELS = {
+    "api/user/tokens/<int:pk>/": "users.apitoken",
+    **{
+        f"api/order/ro-line/<int:pk>/resolve/{kind}/": "returns.returnorderlineitem"
+        for kind in ("return", "repair", "replace", "refund", "reject", "undo")
+    },
+    "api/order/ro-repair/<int:pk>/": "returns.returnorderrepair",
+    "api/order/ro-refund/<int:pk>/": "returns.returnorderrefund",
+}
 
 
 def _first_setting_key() -> str:
@@ -103,6 +122,28 @@ _project_codes = itertools.count(1)
 
 def _project_code() -> ProjectCode:
     return ProjectCode.objects.create(code=f"PRJ-{next(_project_codes):03d}")
+
+
+def _resolution(kind: str) -> ReturnOrderLineResolution:
+    """A standing resolution on a received line of an order in progress."""
+    order = return_factories.ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    line = return_factories.ReturnOrderLineItemFactory(
+        order=order, received_date=datetime.date.today()
+    )
+    return ReturnOrderLineResolution.objects.create(
+        line=line, order=order, kind=kind, previous_outcome=line.outcome
+    )
+
+
+def _repair() -> ReturnOrderRepair:
+    """An open repair: its PATCH (``{}`` in the matrix) edits nothing and is accepted."""
+    return ReturnOrderRepair.objects.create(resolution=_resolution(ResolutionKind.REPAIR))
+
+
+def _refund() -> ReturnOrderRefund:
+    return ReturnOrderRefund.objects.create(
+        resolution=_resolution(ResolutionKind.REFUND), amount=Money(Decimal(5), "USD")
+    )
 
 
 # One callable per model that appears as ``<int:pk>`` in an API URL: it returns a saved object.
@@ -123,6 +164,8 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderlineitem": return_factories.ReturnOrderLineItemFactory,
     "returns.returnorderextraline": return_factories.ReturnOrderExtraLineFactory,
     "returns.projectcode": _project_code,
+    "returns.returnorderrepair": _repair,
+    "returns.returnorderrefund": _refund,
     "reports.reporttemplate": report_factories.ReportTemplateFactory,
 }
 

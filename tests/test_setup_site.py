@@ -8,8 +8,13 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
 from companies.models import Company
-from returns.models import ReturnOrder
-from returns.statuses import ReturnOrderStatus
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderLineResolution,
+    ReturnOrderRefund,
+    ReturnOrderRepair,
+)
+from returns.statuses import ResolutionKind, ReturnOrderStatus
 from stock.models import StockItem
 
 
@@ -39,6 +44,20 @@ def test_first_run_creates_admin_and_demo_data_and_prints_logins(tmp_path):
     assert StockItem.objects.filter(customer__isnull=False, serial__isnull=False).exists()
     statuses = set(ReturnOrder.objects.values_list("status", flat=True))
     assert statuses == set(ReturnOrderStatus.values), "demo orders cover every status"
+
+    standing = ReturnOrderLineResolution.objects.filter(reversed_at__isnull=True)
+    kinds = set(standing.values_list("kind", flat=True))
+    assert kinds == set(ResolutionKind.values), "demo lines are resolved each way"
+    repair = ReturnOrderRepair.objects.get()
+    assert repair.finished and repair.parts.count() == 2
+    assert all(
+        part.item.belongs_to_id == part.repair.resolution.line.item_id
+        for part in repair.parts.all()
+    )
+    advance = standing.filter(kind="replace", line__received_date__isnull=True).get()
+    assert advance.replacement_item.customer_id == advance.order.customer_id
+    refund = ReturnOrderRefund.objects.get()
+    assert refund.resolution.order.total_refunded == refund.amount
 
 
 @pytest.mark.django_db

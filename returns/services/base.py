@@ -142,11 +142,25 @@ def recalculate_total(order: ReturnOrder) -> None:
 
 
 def recalculate_refunded(order: ReturnOrder) -> None:
-    """Store the sum of the order's standing refunds, converted like ``recalculate_total``."""
+    """Store the sum of the order's standing refunds, converted like ``recalculate_total``.
+
+    With no standing refund the total is null (as on a new order), so that undoing the last
+    refund leaves the order exactly as it was; a null total with a note means a missing rate.
+    """
     currency = order.currency
-    refunds = ReturnOrderRefund.objects.filter(
-        resolution__order=order, resolution__reversed_at__isnull=True
-    ).values_list("amount", "amount_currency")
+    refunds = list(
+        ReturnOrderRefund.objects.filter(
+            resolution__order=order, resolution__reversed_at__isnull=True
+        ).values_list("amount", "amount_currency")
+    )
+    if not refunds:
+        ReturnOrder.objects.filter(pk=order.pk).update(
+            total_refunded=None,
+            total_refunded_currency=None,
+            total_refunded_note="",
+            updated_at=timezone.now(),
+        )
+        return
     total, note = _sum_converted(
         [(amount, code, 1) for amount, code in refunds],
         currency,

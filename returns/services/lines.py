@@ -107,23 +107,23 @@ def return_order_line_update(
         raise ValidationError({"order": [_("A line cannot be moved to another order")]})
     new_item = data.pop("item", line.item)
     new_quantity = Decimal(data.pop("quantity", line.quantity))
-    changes_stock = new_item.pk != line.item_id or new_quantity != line.quantity
-    resolved = _standing_kind(line)
-    if resolved is not None and (
-        changes_stock or ("outcome" in data and data["outcome"] != line.outcome)
-    ):
-        field = "outcome" if "outcome" in data and data["outcome"] != line.outcome else "item"
-        raise ValidationError(
-            {
-                field: [
-                    _(
-                        "This line is resolved (%(kind)s): undo the resolution before changing "
-                        "its outcome, item or quantity"
-                    )
-                    % {"kind": resolved}
-                ]
-            }
+    changed = [
+        field
+        for field, differs in (
+            ("outcome", "outcome" in data and data["outcome"] != line.outcome),
+            ("item", new_item.pk != line.item_id),
+            ("quantity", new_quantity != line.quantity),
         )
+        if differs
+    ]
+    changes_stock = "item" in changed or "quantity" in changed
+    resolved = _standing_kind(line) if changed else None
+    if resolved is not None:
+        message = _(
+            "This line is resolved (%(kind)s): undo the resolution before changing its "
+            "outcome, item or quantity"
+        ) % {"kind": resolved}
+        raise ValidationError({field: [message] for field in changed})
     old_outcome = line.outcome
     if changes_stock:
         if line.received_date is not None:

@@ -31,6 +31,7 @@ from returns.views.orders import (
     return_order_transition,
 )
 from returns.views.receiving import return_order_receive
+from returns.views.resolutions import line_resolution_undo, line_resolve, repair_edit
 
 __all__ = [
     "attachment_add",
@@ -44,7 +45,10 @@ __all__ = [
     "line_add",
     "line_delete",
     "line_edit",
+    "line_resolution_undo",
+    "line_resolve",
     "notes_save",
+    "repair_edit",
     "return_order_create",
     "return_order_delete",
     "return_order_detail",

@@ -79,6 +79,9 @@ def _perms(user) -> dict[str, bool]:
         "delete": user.has_perm("returns.delete_returnorder"),
         "receive": user.has_perm("returns.add_returnorder")
         and user.has_perm("stock.change_stockitem"),
+        # Resolving a line changes the order and the stock it moves (as the API asks).
+        "resolve": user.has_perm("returns.change_returnorder")
+        and user.has_perm("stock.change_stockitem"),
         "add_line": user.has_perm("returns.add_returnorderlineitem"),
         "change_line": user.has_perm("returns.change_returnorderlineitem"),
         "delete_line": user.has_perm("returns.delete_returnorderlineitem"),

@@ -31,6 +31,7 @@ from returns.statuses import (
     Transition,
     allowed_transitions,
 )
+from returns.views import resolutions as resolution_views
 from returns.views.base import (
     PAGE_SIZE,
     SORTS,
@@ -48,6 +49,7 @@ SETTING_KEYS = [
     "RETURNORDER_REFERENCE_PATTERN",
     "RETURNORDER_REQUIRE_RESPONSIBLE",
     "RETURNORDER_EDIT_COMPLETED_ORDERS",
+    "RETURNORDER_REFUND_METHODS",
 ]
 
 
@@ -340,15 +342,17 @@ def return_order_delete(request, pk):
 @return_order_page("returns.view_returnorder")
 def return_order_detail(request, pk):
     order = get_object_or_404(selectors.return_order_list(), pk=pk)
-    lines = list(selectors.return_order_line_list().filter(order=order).order_by("pk"))
+    perms = _perms(request.user)
+    lines = list(selectors.return_order_lines_resolved(order.pk))
+    resolution_views.annotate_lines(order, lines, may_resolve=perms["resolve"])
     extra_lines = list(order.extra_lines.order_by("pk"))
     history = list(selectors.return_order_history(order.pk)[:100])
+    resolution_views.annotate_history(history)
     attachments = list(
         Attachment.objects.filter(model_type="returnorder", model_id=order.pk).select_related(
             "upload_user"
         )
     )
-    perms = _perms(request.user)
     locked = services.order_is_locked(order)
     actions = [a for a in allowed_transitions(order.status) if perms["add"]]
     return render(
@@ -364,6 +368,7 @@ def return_order_detail(request, pk):
             "locked": locked,
             "actions": actions,
             "unreceived": [line for line in lines if line.received_date is None],
+            "gaps": resolution_views.completion_gaps(lines),
             "attachment_form": forms.AttachmentForm(),
             "notes_form": forms.NotesForm(initial={"notes": order.notes}),
         },
@@ -382,7 +387,8 @@ def return_order_transition(request, pk, action):
     try:
         order = services.TRANSITION_SERVICES[action](order=order, user=request.user, **options)
     except ValidationError as exc:
-        for message in _errors(exc):
+        incomplete = hasattr(exc, "error_dict") and "accept_incomplete" in exc.error_dict
+        for message in _incomplete_messages(order) if incomplete else _errors(exc):
             messages.error(request, message)
     else:
         messages.success(
@@ -391,6 +397,39 @@ def return_order_transition(request, pk, action):
             % {"reference": order.reference, "status": ReturnOrderStatus(order.status).label},
         )
     return redirect(order.get_absolute_url())
+
+
+def _incomplete_messages(order: ReturnOrder) -> list[str]:
+    """Why the order was not completed, in the page's words (the service speaks the API's)."""
+    lines = list(selectors.return_order_lines_resolved(order.pk))
+    resolution_views.annotate_lines(order, lines, may_resolve=False)
+    gaps = resolution_views.completion_gaps(lines)
+    reasons = []
+    if gaps["unreceived"]:
+        reasons.append(
+            _("%(n)s of %(total)s line(s) have not been received.")
+            % {"n": gaps["unreceived"], "total": len(lines)}
+        )
+    if gaps["unresolved"]:
+        reasons.append(
+            _(
+                "%(n)s of %(total)s line(s) are not resolved yet (no outcome, or a repair not "
+                "finished)."
+            )
+            % {"n": gaps["unresolved"], "total": len(lines)}
+        )
+    if not reasons:  # resolved meanwhile: try again
+        return [
+            _("Return order %(reference)s was not completed: try again.")
+            % {"reference": order.reference}
+        ]
+    return [
+        _(
+            "Return order %(reference)s was not completed: %(reasons)s Resolve them first, or "
+            "tick “%(label)s” beside Complete order to complete it anyway."
+        )
+        % {"reference": order.reference, "reasons": " ".join(reasons), "label": gaps["label"]}
+    ]
 
 
 # -- export and print ----------------------------------------------------------------------

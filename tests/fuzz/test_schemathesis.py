@@ -14,6 +14,7 @@ data the fixtures built and nothing outlives the test.
 import copy
 import json
 import os
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -32,12 +33,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from returns import services
+from returns.statuses import ReturnOrderStatus
 from tests.factories import (
     AddressFactory,
+    BulkStockItemFactory,
     ContactFactory,
     LinkAttachmentFactory,
     LocationFactory,
     StockItemTrackingFactory,
+    UserFactory,
 )
 from tests.returns.factories import (
     CustomerBulkStockItemFactory,
@@ -123,7 +128,24 @@ def api_data(db):
     StockItemTrackingFactory()
     ProjectCodeFactory()
     LinkAttachmentFactory(model_type="company", model_id=order.customer.pk)
+    _resolutions()
     return order
+
+
+def _resolutions():
+    """An order in progress with an open repair (parts to add, a PATCH to finish it), a
+    refund, and a received line left to resolve, so the resolution endpoints act on real
+    rows and not only on missing ones."""
+    user = UserFactory()
+    location = LocationFactory()
+    order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    lines = [ReturnOrderLineItemFactory(order=order) for _ in range(3)]
+    services.return_order_receive(
+        order=order, lines=[(line.pk, None) for line in lines[:2]], location=location, user=user
+    )
+    BulkStockItemFactory(location=location)
+    services.line_resolve_repair(line=lines[0], user=user, fault="Fan")
+    services.line_resolve_refund(line=lines[2], user=user, amount=Decimal(5), reference="CN-1")
 
 
 @pytest.fixture(params=["superuser", "viewer"])

@@ -23,6 +23,7 @@ LOGIN = "login"  # only a logged-in user
 STAFF = "staff"  # staff, not a role flag
 
 ORDER_VIEW = ("return_order", "view")
+RESOLVE = (("return_order", "change"), ("stock", "change"))
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ PAGES = [
     Page("returns:line-add", ("GET", "POST"), (("return_order", "add"),)),
     Page("returns:line-edit", ("GET", "POST"), (("return_order", "change"),)),
     Page("returns:line-delete", ("POST",), (("return_order", "delete"),)),
+    # Resolving a line changes the order and the stock it moves, as the API's resolve endpoints.
+    Page("returns:line-resolve", ("GET", "POST"), RESOLVE),
+    Page("returns:line-undo", ("POST",), RESOLVE),
+    Page("returns:repair-edit", ("GET", "POST"), RESOLVE),
     Page("returns:extra-add", ("GET", "POST"), (("return_order", "add"),)),
     Page("returns:extra-edit", ("GET", "POST"), (("return_order", "change"),)),
     Page("returns:extra-delete", ("POST",), (("return_order", "delete"),)),
@@ -117,6 +122,9 @@ def _url(page: Page) -> str:
         "returns:transition": {"pk": order.pk, "action": "issue"},
         "returns:line-edit": {"pk": order.pk, "line_pk": line.pk},
         "returns:line-delete": {"pk": order.pk, "line_pk": line.pk},
+        "returns:line-resolve": {"pk": order.pk, "line_pk": line.pk, "kind": "return"},
+        "returns:line-undo": {"pk": order.pk, "line_pk": line.pk},
+        "returns:repair-edit": {"pk": order.pk, "line_pk": line.pk},
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:extra-delete": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:attachment-delete": {"pk": order.pk, "attachment_pk": attachment.pk},

@@ -50,9 +50,11 @@ BASE = 5
 INDEX_QUERIES = BASE + 7
 # The calendar: the decorator's setting, the month's orders, the filter form's two choices.
 CALENDAR_QUERIES = BASE + 4
-# The order page: the decorator's setting, the order, its lines, extra lines, history and
-# attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked?)
-DETAIL_QUERIES = BASE + 6
+# The order page: the decorator's setting, the order, its lines, their standing resolutions,
+# extra lines, history and attachments. (A complete order reads
+# RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query,
+# see tests/pages/test_resolution_pages.py.)
+DETAIL_QUERIES = BASE + 7
 # The company page: the company, contacts, addresses, stock held, its orders, and the setting.
 COMPANY_QUERIES = BASE + 6
 # The stock item page: the item, its tracking, the orders tracking names, its lines, setting.

@@ -132,8 +132,31 @@ def _axes_fields() -> dict:
     }
 
 
+def _received_line():
+    """A line of an order in progress, received through the service."""
+    from returns import services as return_services
+    from returns.statuses import ReturnOrderStatus
+
+    order = return_factories.ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    line = return_factories.ReturnOrderLineItemFactory(order=order)
+    return_services.return_order_receive(
+        order=order, lines=[(line.pk, None)], location=factories.LocationFactory(), user=None
+    )
+    line.refresh_from_db()
+    return line
+
+
+def _line_resolution():
+    from returns import services as return_services
+
+    line = _received_line()
+    return_services.line_resolve_return(line=line, user=None)
+    return line.resolutions.get()
+
+
 # Admin models without a factory in the permission matrix (no API URL names them).
 ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
+    "returns.returnorderlineresolution": _line_resolution,
     "common.attachment": _attachment,
     "exchange.rate": _rate,
     "users.ruleset": lambda: RuleSet.objects.create(
@@ -183,7 +206,32 @@ def _admin_probes(route: Route, superuser) -> list[Probe]:
     return []
 
 
+# Resolution pages render their form only for a line the order lets them resolve.
+RESOLUTION_PAGES = {"returns:line-resolve", "returns:line-undo", "returns:repair-edit"}
+
+
+def _resolution_probes(route: Route) -> list[Probe]:
+    """Every outcome's form on a received line, and the repair page of an open repair."""
+    from returns import services as return_services
+
+    site_settings.set_value("RETURNORDER_ENABLED", True)
+    line = _received_line()
+    order = line.order
+    factories.StockItemFactory(part=line.item.part)  # a replacement to pick
+    factories.BulkStockItemFactory()  # a part to pick
+    keys = {"pk": order.pk, "line_pk": line.pk}
+    if route.name == "returns:line-resolve":
+        kinds = ("return", "repair", "replace", "refund", "reject")
+        return [Probe(reverse(route.name, kwargs={**keys, "kind": kind})) for kind in kinds]
+    if route.name == "returns:repair-edit":
+        return_services.line_resolve_repair(line=line, user=None, fault="Loose wire")
+    # The undo URL takes POST only: its GET answers 405, with the policy all the same.
+    return [Probe(reverse(route.name, kwargs=keys))]
+
+
 def _return_order_probes(route: Route) -> list[Probe]:
+    if route.name in RESOLUTION_PAGES:
+        return _resolution_probes(route)
     site_settings.set_value("RETURNORDER_ENABLED", True)
     order = return_factories.ReturnOrderFactory()
     values = {

@@ -59,6 +59,7 @@ STOCK_FIELDS = {
     "customer",
     "in_stock",
     "parent",
+    "belongs_to",
     "link",
     "notes",
     "updated",
