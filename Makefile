@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	@bash scripts/ensure_system_libs.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -91,7 +91,7 @@ BENCH_DATABASE_URL ?= $(TEST_DATABASE_URL)
 
 .PHONY: bench-load
 bench-load: install
-	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/pip install --quiet ".[bench]"
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/load.py
 
 clean:

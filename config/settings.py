@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_htmx",
     "common",
     "users",
     "companies",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx: views answer an htmx request with the fragment it asked for.
+    "django_htmx.middleware.HtmxMiddleware",
     # The site Content-Security-Policy; DRF's browsable API gets inline style attributes.
     "common.csp.CSPMiddleware",
     # NUL in the query string and oversized bodies: a 400/413 before any view runs.
