@@ -157,6 +157,9 @@ class AttachmentDetail(AttachmentMixin, generics.RetrieveUpdateDestroyAPIView):
         )
 
     def perform_destroy(self, instance):
+        # Deleting its owner removes the files regardless; one at a time, a locked owner
+        # keeps them.
+        common_services.attachment_guard(model_type=instance.model_type, model_id=instance.model_id)
         common_services.attachment_delete(attachment=instance)
 
 

@@ -1,5 +1,6 @@
 """Writes for the cross-cutting models: attachments and metadata."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,6 +42,22 @@ def attachment_file_name(*, name: str) -> str:
     return f"{stem}{dot}{suffix}"
 
 
+# model type -> callable(model_type=, model_id=) that raises ValidationError when the object
+# takes no attachment changes (a locked order). Apps register theirs; ``common`` imports none.
+_attachment_guards: dict[str, Callable[..., None]] = {}
+
+
+def attachment_guard_register(*, model_type: str, guard: Callable[..., None]) -> None:
+    _attachment_guards[model_type] = guard
+
+
+def attachment_guard(*, model_type: str, model_id: int) -> None:
+    """Raise the owner's ValidationError when its attachments may not change now."""
+    guard = _attachment_guards.get(model_type)
+    if guard is not None:
+        guard(model_type=model_type, model_id=model_id)
+
+
 @transaction.atomic
 def attachment_create(
     *,
@@ -51,6 +68,7 @@ def attachment_create(
     link: str = "",
     comment: str = "",
 ) -> Attachment:
+    attachment_guard(model_type=model_type, model_id=model_id)
     attachment = Attachment(
         model_type=model_type,
         model_id=model_id,
@@ -69,6 +87,7 @@ def attachment_create(
 def attachment_update(
     *, attachment: Attachment, comment: str | None = None, link=None
 ) -> Attachment:
+    attachment_guard(model_type=attachment.model_type, model_id=attachment.model_id)
     if comment is not None:
         attachment.comment = comment
     if link is not None and attachment.is_link:

@@ -50,7 +50,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("returns/", include("returns.urls")),
+    path("companies/", include("companies.urls")),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("stock/", include("stock.urls")),
     path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
     path("api/", include(api_urlpatterns)),
     path(
@@ -65,4 +67,5 @@ urlpatterns = [
     ),
 ]
 
+handler404 = "common.views.page_not_found"
 handler500 = "common.views.server_error"

@@ -1,49 +1,32 @@
-"""Site-level pages that span apps: home, and the read-only company and stock item pages."""
+"""Site-level pages that span apps: the home dashboard, and the company and stock item pages."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
 from common import site_settings
-from companies.models import Company, Contact
+from companies.models import Company
+from returns.dashboard import return_order_dashboard
 from returns.models import ReturnOrder, ReturnOrderLineItem
 from returns.selectors import return_order_list
-from stock.models import Part, StockItem, StockLocation
 from stock.selectors import stock_assigned_to, stock_item_list, tracking_list
 
 
 @login_required
 def home(request):
+    """The returns dashboard for anyone who may view return orders; a welcome for the others."""
     user = request.user
-    cards = []
-
-    def card(title, perm, count, admin_url):
-        if user.has_perm(perm):
-            cards.append({"title": title, "count": count(), "url": admin_url})
-
-    card(
-        "Customers",
-        "companies.view_company",
-        lambda: Company.objects.filter(is_customer=True).count(),
-        "/admin/companies/company/?is_customer__exact=1",
-    )
-    card("Companies", "companies.view_company", Company.objects.count, "/admin/companies/company/")
-    card("Contacts", "companies.view_contact", Contact.objects.count, "/admin/companies/contact/")
-    card("Parts", "stock.view_part", Part.objects.count, "/admin/stock/part/")
-    card(
-        "Stock locations",
-        "stock.view_stocklocation",
-        StockLocation.objects.count,
-        "/admin/stock/stocklocation/",
-    )
-    card("Stock items", "stock.view_stockitem", StockItem.objects.count, "/admin/stock/stockitem/")
-    card(
-        "Items with customers",
-        "stock.view_stockitem",
-        lambda: StockItem.objects.filter(customer__isnull=False).count(),
-        "/admin/stock/stockitem/?customer__isnull=False",
-    )
-    return render(request, "home.html", {"cards": cards})
+    returns_enabled = bool(site_settings.get_value("RETURNORDER_ENABLED"))
+    can_view_orders = user.has_perm("returns.view_returnorder")
+    context = {
+        "returns_enabled": returns_enabled,
+        "can_view_orders": can_view_orders,
+        "panels": return_order_dashboard(user=user)
+        if returns_enabled and can_view_orders
+        else None,
+        "has_roles": user.is_superuser or bool(user.get_all_permissions()),
+    }
+    return render(request, "home.html", context)
 
 
 @login_required

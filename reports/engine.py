@@ -45,6 +45,8 @@ LIBRARIES = {
     "l10n": "django.templatetags.l10n",
     "static": "django.templatetags.static",
     "tz": "django.templatetags.tz",
+    # Notes are Markdown, shown sanitised (nh3), as on the order page.
+    "markdown": "common.templatetags.markdown",
 }
 # Widths, precisions and counts a template may ask a filter or tag for.
 MAX_SIZE = 1000

@@ -11,7 +11,9 @@ class ReturnsConfig(AppConfig):
         from common.reference import pattern_validator
         from returns import signals  # noqa: F401  (keeps the calendar feeds' validators moving)
         from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+        from returns.services.base import register_attachment_guards
 
+        register_attachment_guards()
         model_types.register(ReturnOrder)
         model_types.register(ReturnOrderLineItem)
         model_types.register(ReturnOrderExtraLine)

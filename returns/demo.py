@@ -3,6 +3,7 @@
 Loaded by ``manage.py setup_site`` on the first run of ``make run`` (or ``load_demo_data``).
 """
 
+import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
@@ -79,8 +80,16 @@ def _location(
 
 
 @transaction.atomic
-def load_demo_data(*, password: str) -> dict:
-    """Create the demo records; returns the demo users' names. Safe to call once per database."""
+def load_demo_data(*, password: str, viewer_password: str | None = None) -> dict:
+    """Create the demo records; returns the demo users' names. Safe to call once per database.
+
+    ``password`` is the clerk's; the viewer gets ``viewer_password``, or a random one, so that
+    logging in as the read-only user never also opens the clerk's account.
+    """
+    if viewer_password is None:
+        viewer_password = secrets.token_urlsafe(12)
+    if viewer_password == password:
+        raise ValueError("The demo clerk and viewer need different passwords.")
     customers = []
     for spec in CUSTOMERS:
         company = Company.objects.create(
@@ -192,9 +201,9 @@ def load_demo_data(*, password: str) -> dict:
         user_services.group_set_role(group=viewers, role=role, view=True)
 
     users = {}
-    for username, group, first, last in (
-        ("clerk", clerks, "Casey", "Clerk"),
-        ("viewer", viewers, "Vic", "Viewer"),
+    for username, group, first, last, user_password in (
+        ("clerk", clerks, "Casey", "Clerk", password),
+        ("viewer", viewers, "Vic", "Viewer", viewer_password),
     ):
         user, created = User.objects.get_or_create(
             username=username,
@@ -205,7 +214,7 @@ def load_demo_data(*, password: str) -> dict:
             },
         )
         if created:
-            user.set_password(password)
+            user.set_password(user_password)
             user.save()
         user.groups.add(group)
         users[username] = user

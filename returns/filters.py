@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from common import validators
 from common.filters import FilterSet, search_terms
 from companies.models import Company
+from returns import dashboard
 from returns.models import (
     ProjectCode,
     ReturnOrder,
@@ -35,6 +36,9 @@ class ReturnOrderFilter(FilterSet):
     outstanding = df.BooleanFilter(method="filter_outstanding")
     overdue = df.BooleanFilter(method="filter_overdue")
     assigned_to_me = df.BooleanFilter(method="filter_assigned_to_me")
+    awaiting_receipt = df.BooleanFilter(method="filter_awaiting_receipt")
+    received_unresolved = df.BooleanFilter(method="filter_received_unresolved")
+    changed_after = df.DateFilter(method="filter_changed_after")
     assigned_to = df.ModelChoiceFilter(queryset=Owner.objects.all(), field_name="responsible")
     project_code = df.ModelChoiceFilter(queryset=ProjectCode.objects.all())
     has_project_code = df.BooleanFilter(
@@ -82,6 +86,17 @@ class ReturnOrderFilter(FilterSet):
         owners = Owner.objects.for_user(self.request.user)
         mine = Q(responsible__in=owners)
         return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def filter_awaiting_receipt(self, queryset, name, value):
+        q = dashboard.awaiting_receipt_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_received_unresolved(self, queryset, name, value):
+        q = dashboard.received_unresolved_q()
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_changed_after(self, queryset, name, value):
+        return queryset.filter(dashboard.changed_since_q(value))
 
     def filter_min_date(self, queryset, name, value):
         return queryset.filter(

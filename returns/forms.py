@@ -1,9 +1,12 @@
 """Forms for the staff pages. They check shapes; the services enforce the rules."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from common import reference as references
 from common import site_settings, validators
 from companies.models import Address, Company, Contact
 from returns.models import ProjectCode, ReturnOrder
@@ -42,6 +45,17 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+
+    def add_error(self, field, error):
+        """Also mark each field that has an error with Bootstrap's ``is-invalid``."""
+        super().add_error(field, error)
+        for name in self._errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            classes = attrs.get("class", "").split()
+            if "is-invalid" not in classes:
+                attrs["class"] = " ".join([*classes, "is-invalid"])
 
 
 class CompanyScopedSelect(forms.Select):
@@ -110,12 +124,59 @@ class ReturnOrderForm(BootstrapMixin, forms.Form):
             widget.company_of = {
                 str(pk): company for pk, company in model.objects.values_list("pk", "company_id")
             }
-        self.fields["customer"].widget.attrs["data-searchable"] = "true"
+        # Long lists become a combobox (static/js/boomerang.js); without JS they stay selects.
+        for name in ("customer", "contact", "address", "responsible"):
+            self.fields[name].widget.attrs["data-combobox"] = "true"
         if site_settings.get_value("RETURNORDER_REQUIRE_RESPONSIBLE"):
             self.fields["responsible"].required = True
         if instance is not None:
             # The customer is fixed once lines exist (the service says why if it changes).
             self.fields["reference"].required = True
+
+    def clean(self):
+        """Check what the service would refuse too, so that every mistake shows in one pass.
+
+        The service checks the same again inside its lock (a reference can be taken meanwhile).
+        """
+        cleaned = super().clean()
+        customer = cleaned.get("customer")
+        if customer is not None:
+            for name, message in (
+                ("contact", _("Contact does not match selected company")),
+                ("address", _("Address does not match selected company")),
+            ):
+                chosen = cleaned.get(name)
+                if chosen is not None and chosen.company_id != customer.pk:
+                    self.add_error(name, message)
+            if (
+                self.instance is not None
+                and customer.pk != self.instance.customer_id
+                and self.instance.lines.exists()
+            ):
+                self.add_error(
+                    "customer", _("The customer cannot be changed once the order has line items")
+                )
+        start, target = cleaned.get("start_date"), cleaned.get("target_date")
+        if start and target and start > target:
+            self.add_error("start_date", _("Start date must be before target date"))
+            self.add_error("target_date", _("Target date must be after start date"))
+        reference = cleaned.get("reference")
+        if reference and (self.instance is None or reference != self.instance.reference):
+            self._check_reference(reference)
+        return cleaned
+
+    def _check_reference(self, reference: str) -> None:
+        pattern = site_settings.get_value("RETURNORDER_REFERENCE_PATTERN")
+        try:
+            reference = references.validate_reference(pattern, reference)
+        except forms.ValidationError as exc:
+            self.add_error("reference", exc)
+            return
+        clash = ReturnOrder.objects.filter(reference=reference)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            self.add_error("reference", _("Return Order with this Reference already exists."))
 
     def cleaned_for_service(self) -> dict:
         data = dict(self.cleaned_data)
@@ -126,23 +187,88 @@ class ReturnOrderForm(BootstrapMixin, forms.Form):
         return data
 
 
+class ItemSelect(forms.Select):
+    """A stock item select whose ineligible items are listed disabled, with the reason."""
+
+    unavailable: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        reason = self.unavailable.get(str(getattr(value, "value", value)))
+        if reason:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label} ({reason})"
+        return option
+
+
+def held_item_label(item) -> str:
+    if item.serial:
+        return f"{item.part.full_name} · SN {item.serial}"
+    return f"{item.part.full_name} · qty {item.quantity.normalize():f}"
+
+
 class LineAddForm(BootstrapMixin, forms.Form):
-    item = forms.ModelChoiceField(queryset=StockItem.objects.none(), label=_("Stock item"))
+    item = forms.ModelChoiceField(
+        queryset=StockItem.objects.none(), label=_("Stock item"), widget=ItemSelect
+    )
     quantity = forms.DecimalField(min_value=0, max_digits=15, decimal_places=5, initial=1)
     price = forms.DecimalField(max_digits=19, decimal_places=6, min_value=0, required=False)
     price_currency = forms.ChoiceField(required=False, label=_("Currency"))
     reference = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(max_length=500, required=False)
 
-    def __init__(self, *args, items=None, **kwargs):
+    def __init__(self, *args, items=None, unavailable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items if items is not None else StockItem.objects.none()
-        self.fields["item"].label_from_instance = lambda item: (
-            f"{item.part.full_name} · SN {item.serial}"
-            if item.serial
-            else f"{item.part.full_name} · qty {item.quantity.normalize():f}"
-        )
+        self.fields["item"].label_from_instance = held_item_label
+        # Per form: a class attribute would be shared by every form.
+        self.fields["item"].widget.unavailable = {
+            str(pk): reason for pk, reason in (unavailable or {}).items()
+        }
+        # A searchable combobox with JS (static/js/boomerang.js); a plain select without.
+        self.fields["item"].widget.attrs["data-combobox"] = "true"
         self.fields["price_currency"].choices = currency_choices(_("Order currency"))
+
+
+class LineAddManyForm(forms.Form):
+    """Several held items at once: ``items`` are their pks, ``quantity_<pk>`` a bulk item's
+    return quantity (a serialized item returns 1)."""
+
+    items = forms.ModelMultipleChoiceField(
+        queryset=StockItem.objects.none(),
+        label=_("Stock items"),
+        error_messages={"required": _("Tick at least one stock item to add.")},
+    )
+
+    def __init__(self, *args, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items if items is not None else StockItem.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = []
+        errors = []
+        for item in cleaned.get("items") or ():
+            if item.serialized:
+                chosen.append((item, Decimal(1)))
+                continue
+            raw = (self.data.get(f"quantity_{item.pk}") or "").strip()
+            try:
+                quantity = Decimal(raw) if raw else item.quantity
+            except InvalidOperation:
+                quantity = None
+            if quantity is None or not quantity.is_finite() or quantity <= 0:
+                errors.append(_("%(item)s: enter a quantity above zero.") % {"item": item})
+            else:
+                chosen.append((item, quantity))
+        if errors:
+            raise forms.ValidationError(errors)
+        cleaned["chosen"] = chosen
+        return cleaned
+
+
+class ScanForm(forms.Form):
+    scan = forms.CharField(max_length=100, label=_("Scan or type serial"))
 
 
 class LineEditForm(BootstrapMixin, forms.Form):
@@ -156,6 +282,11 @@ class LineEditForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, received: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price_currency"].choices = currency_choices(_("Order currency"))
+        for name in ("quantity", "price"):
+            # ``1`` and ``120``, not the column's ``1.00000`` and ``120.000000``.
+            value = self.initial.get(name)
+            if value is not None and hasattr(value, "normalize"):
+                self.initial[name] = f"{value.normalize():f}"
         if received:
             self.fields["quantity"].disabled = True
             self.fields["quantity"].help_text = _("Received lines keep their quantity.")
@@ -213,16 +344,43 @@ class ReceiveForm(BootstrapMixin, forms.Form):
     )
     note = forms.CharField(max_length=512, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, lines=(), **kwargs):
+    def __init__(self, *args, lines=(), selected=None, location=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.line_objects = list(lines)
         self.fields["lines"].choices = [
             (str(line.pk), str(line.item)) for line in self.line_objects
         ]
-        self.fields["lines"].initial = [str(line.pk) for line in self.line_objects]
-        self.structural_pks = {loc.pk for loc in self.fields["location"].queryset if loc.structural}
+        chosen = {str(pk) for pk in selected or ()} & {str(line.pk) for line in self.line_objects}
+        self.fields["lines"].initial = sorted(chosen) or [
+            str(line.pk) for line in self.line_objects
+        ]
+        locations = list(self.fields["location"].queryset)
+        self.structural_pks = {loc.pk for loc in locations if loc.structural}
         # The widget disables these options (per form: a class attribute would be shared).
         self.fields["location"].widget.structural = frozenset(map(str, self.structural_pks))
+        # The last location used, else the only one that can take stock.
+        usable = [loc for loc in locations if not loc.structural]
+        if location is not None and any(loc.pk == location for loc in usable):
+            self.fields["location"].initial = location
+        elif len(usable) == 1:
+            self.fields["location"].initial = usable[0].pk
+        self.fields["status"].label = _("Stock status (every line)")
+        for line in self.line_objects:
+            self.fields[f"status_{line.pk}"] = forms.TypedChoiceField(
+                choices=[("", _("As above")), *StockStatus.choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                label=_("Stock status of %(item)s") % {"item": line.item},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            line.status_field = self[f"status_{line.pk}"]
+            line.checked = str(line.pk) in self.fields["lines"].initial
+
+    def line_status(self, pk) -> int:
+        """The status a received line takes: its own choice, else the one for every line."""
+        own = self.cleaned_data.get(f"status_{pk}")
+        return own if own is not None else self.cleaned_data["status"]
 
     def clean_location(self):
         location = self.cleaned_data["location"]
@@ -231,6 +389,38 @@ class ReceiveForm(BootstrapMixin, forms.Form):
                 _("Stock items cannot be located into structural stock locations!")
             )
         return location
+
+
+class CancelForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(
+        max_length=1000,
+        label=_("Reason for cancelling"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the order is cancelled.")},
+    )
+
+
+class LineOutcomeForm(forms.Form):
+    """The outcome for one or several lines of the order page."""
+
+    lines = forms.TypedMultipleChoiceField(
+        coerce=int,
+        label=_("Lines"),
+        error_messages={"required": _("Select at least one line.")},
+    )
+    outcome = forms.TypedChoiceField(
+        choices=ReturnOrderLineStatus.choices,
+        coerce=int,
+        label=_("Outcome"),
+        error_messages={"required": _("Choose an outcome.")},
+    )
+
+    def __init__(self, *args, line_pks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [(pk, pk) for pk in line_pks]
+        self.fields["lines"].error_messages["invalid_choice"] = _(
+            "A selected line is not on this order."
+        )
 
 
 class SettingsForm(BootstrapMixin, forms.Form):
@@ -317,6 +507,18 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
     )
     overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     assigned_to_me = forms.BooleanField(required=False, label=_("Assigned to me"))
+    # Checked boxes send "true", the value the filter (and the API) reads.
+    awaiting_receipt = forms.BooleanField(
+        required=False,
+        label=_("Awaiting receipt"),
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+    received_unresolved = forms.BooleanField(
+        required=False,
+        label=_("Received, outcome to set"),
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+    changed_after = forms.DateField(required=False, widget=DateInput, label=_("Changed since"))
     customer = forms.ModelChoiceField(
         queryset=Company.objects.filter(is_customer=True).order_by("name"), required=False
     )

@@ -268,3 +268,66 @@ def return_order_feed_changed_at() -> datetime.datetime | None:
         )
     )["latest"]
     return None if latest is None or latest <= _EPOCH else latest
+
+
+# -- the line picker -----------------------------------------------------------------------
+
+
+def _open_elsewhere(order: ReturnOrder):
+    """Unreceived lines of the stock item on another open order: what the service refuses."""
+    return (
+        ReturnOrderLineItem.objects.filter(
+            item=OuterRef("pk"), received_date__isnull=True, order__status__in=OPEN_STATUSES
+        )
+        .exclude(order=order)
+        .order_by("order_id")
+    )
+
+
+def held_stock_for_order(order: ReturnOrder) -> QuerySet[StockItem]:
+    """Stock the order's customer holds, each marked with whether it may become a line.
+
+    Carries ``on_this_order`` (bool), ``elsewhere_pk`` and ``elsewhere_reference`` (the other
+    open order the item waits on, or None), with part, location and customer loaded: one
+    query for the whole picker. Ordered by part name, then serial. The service checks again
+    under its locks; this only lets the page show the reason instead of offering the item.
+    """
+    elsewhere = _open_elsewhere(order)
+    return (
+        StockItem.objects.filter(customer_id=order.customer_id)
+        .select_related("part", "location", "customer")
+        .annotate(
+            on_this_order=Exists(
+                ReturnOrderLineItem.objects.filter(order=order, item=OuterRef("pk"))
+            ),
+            elsewhere_pk=Subquery(elsewhere.values("order_id")[:1]),
+            elsewhere_reference=Subquery(elsewhere.values("order__reference")[:1]),
+        )
+        .order_by("part__name", "serial_int", "serial", "pk")
+    )
+
+
+def held_stock_matching_scan(order: ReturnOrder, code: str) -> QuerySet[StockItem]:
+    """What a scanned or typed code names among the customer's stock: the items whose serial
+    is the code (ignoring case); failing that, the items whose batch code is. Annotated as
+    ``held_stock_for_order``."""
+    code = code.strip()
+    held = held_stock_for_order(order)
+    by_serial = held.filter(serial__iexact=code)
+    if by_serial.exists():
+        return by_serial
+    return held.filter(batch__iexact=code).exclude(batch="")
+
+
+def return_order_by_reference(text: str) -> ReturnOrder | None:
+    """The order a typed or scanned reference names: its exact reference (ignoring case), or,
+    for a bare number, the only order whose reference number it is. None otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    found = list(ReturnOrder.objects.filter(reference__iexact=text).only("pk", "reference")[:2])
+    if len(found) != 1 and text.isdigit() and len(text) <= 18:
+        found = list(
+            ReturnOrder.objects.filter(reference_int=int(text)).only("pk", "reference")[:2]
+        )
+    return found[0] if len(found) == 1 else None

@@ -15,6 +15,9 @@ urlpatterns = [
     ),
     path("calendar-link/revoke/", views.calendar_token_revoke, name="calendar-token-revoke"),
     path("export/", views.return_order_export, name="export"),
+    path("selected/", views.return_order_bulk, name="bulk"),
+    path("calendar.ics", views.return_order_calendar_export, name="calendar-export"),
+    path("go/", views.return_order_goto, name="goto"),
     path("<int:pk>/", views.return_order_detail, name="detail"),
     path("<int:pk>/edit/", views.return_order_edit, name="edit"),
     path("<int:pk>/delete/", views.return_order_delete, name="delete"),
@@ -22,6 +25,10 @@ urlpatterns = [
     path("<int:pk>/print/", views.return_order_print, name="print"),
     path("<int:pk>/notes/", views.notes_save, name="notes"),
     path("<int:pk>/lines/add/", views.line_add, name="line-add"),
+    path("<int:pk>/lines/scan/", views.line_scan, name="line-scan"),
+    path("<int:pk>/lines/outcome/", views.lines_set_outcome, name="lines-outcome"),
+    path("<int:pk>/lines/remove/", views.lines_remove, name="lines-remove"),
+    path("<int:pk>/lines/receive/", views.lines_receive, name="lines-receive"),
     path("<int:pk>/lines/<int:line_pk>/edit/", views.line_edit, name="line-edit"),
     path("<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
     path(
@@ -39,6 +46,11 @@ urlpatterns = [
         "<int:pk>/attachments/<int:attachment_pk>/delete/",
         views.attachment_delete,
         name="attachment-delete",
+    ),
+    path(
+        "<int:pk>/<str:action>/confirm/",
+        views.return_order_transition_confirm,
+        name="transition-confirm",
     ),
     path("<int:pk>/<str:action>/", views.return_order_transition, name="transition"),
 ]

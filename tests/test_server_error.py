@@ -41,3 +41,15 @@ def test_unexpected_page_error_is_html():
     response = Client(raise_request_exception=False).get("/boom/")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, BOOMERANG_INSTANCE_NAME="Returns Desk")
+def test_unexpected_page_error_is_in_the_layout_without_details():
+    response = Client(raise_request_exception=False).get("/boom/")
+    body = response.content.decode()
+    assert '<main id="main"' in body and "<nav" in body and "<footer" in body
+    assert "Something went wrong" in body
+    assert "Returns Desk" in body
+    assert 'href="/">Go to the home page</a>' in body
+    assert "Traceback" not in body and "RuntimeError" not in body

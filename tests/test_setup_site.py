@@ -79,3 +79,55 @@ def test_demo_load_sends_no_mail(tmp_path, mailoutbox):
     run_setup(tmp_path)
     assert ReturnOrder.objects.exists()
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_clerk_and_viewer_get_different_passwords_and_both_are_printed(tmp_path):
+    output = run_setup(tmp_path)
+    clerk_password = (tmp_path / "demo_password").read_text().strip()
+    viewer_password = (tmp_path / "viewer_password").read_text().strip()
+    assert clerk_password != viewer_password
+    assert f"clerk / {clerk_password}" in output
+    assert f"viewer / {viewer_password}" in output
+    assert authenticate(username="viewer", password=viewer_password) is not None
+    assert authenticate(username="viewer", password=clerk_password) is None
+    assert authenticate(username="clerk", password=viewer_password) is None
+    assert (tmp_path / "viewer_password").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_a_viewer_sharing_the_clerks_password_gets_its_own(tmp_path):
+    """A database set up by an earlier release gave both the same password."""
+    run_setup(tmp_path)
+    clerk_password = (tmp_path / "demo_password").read_text().strip()
+    viewer = User.objects.get(username="viewer")
+    viewer.set_password(clerk_password)
+    viewer.save()
+    (tmp_path / "viewer_password").unlink()
+
+    output = run_setup(tmp_path)
+    viewer_password = (tmp_path / "viewer_password").read_text().strip()
+    assert viewer_password != clerk_password
+    assert f"viewer / {viewer_password}" in output
+    assert f"viewer / {clerk_password}" not in output
+    assert authenticate(username="viewer", password=viewer_password) is not None
+    assert authenticate(username="viewer", password=clerk_password) is None
+
+
+@pytest.mark.django_db
+def test_load_demo_data_command_prints_a_random_viewer_password():
+    out = StringIO()
+    call_command("load_demo_data", password="clerk-pass-1", stdout=out)
+    printed = out.getvalue().split("viewer / ")[1].strip()
+    assert printed and printed != "clerk-pass-1"
+    assert authenticate(username="viewer", password=printed) is not None
+    assert authenticate(username="clerk", password="clerk-pass-1") is not None
+
+
+@pytest.mark.django_db
+def test_the_demo_refuses_one_password_for_both():
+    from returns import demo
+
+    with pytest.raises(ValueError, match="different passwords"):
+        demo.load_demo_data(password="same-1", viewer_password="same-1")
+    assert not User.objects.filter(username="viewer").exists()

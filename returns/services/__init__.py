@@ -20,6 +20,7 @@ from returns.services.base import (
     recalculate_refunded,
     recalculate_total,
 )
+from returns.services.bulk import return_order_lines_delete, return_order_lines_set_outcome
 from returns.services.lines import (
     return_order_extra_line_create,
     return_order_extra_line_delete,
@@ -95,6 +96,8 @@ __all__ = [
     "return_order_line_create",
     "return_order_line_delete",
     "return_order_line_update",
+    "return_order_lines_delete",
+    "return_order_lines_set_outcome",
     "return_order_receive",
     "return_order_update",
     "return_orders_notify_overdue",

@@ -59,11 +59,13 @@ def _lock_order(order: ReturnOrder | int) -> ReturnOrder:
     return ReturnOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=pk)
 
 
+LOCKED_STATUSES = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED)
+
+
 def order_is_locked(order: ReturnOrder) -> bool:
-    """A completed order is read-only unless RETURNORDER_EDIT_COMPLETED_ORDERS is on."""
-    return order.status == ReturnOrderStatus.COMPLETE and not site_settings.get_value(
-        EDIT_COMPLETED_SETTING
-    )
+    """A completed or cancelled order is read-only unless RETURNORDER_EDIT_COMPLETED_ORDERS
+    is on."""
+    return order.status in LOCKED_STATUSES and not site_settings.get_value(EDIT_COMPLETED_SETTING)
 
 
 def _ensure_editable(order: ReturnOrder) -> None:
@@ -203,3 +205,33 @@ def feed_state_touch(*, name: str = FeedState.RETURN_ORDERS) -> None:
     owner. Runs in the caller's transaction, so the stamp commits with the change.
     """
     FeedState.objects.update_or_create(name=name, defaults={"changed_at": timezone.now()})
+
+
+# -- attachments ---------------------------------------------------------------------------
+
+
+def _order_of_attachment_owner(model_type: str, model_id: int) -> ReturnOrder | None:
+    if model_type == "returnorder":
+        return ReturnOrder.objects.filter(pk=model_id).first()
+    model = {
+        "returnorderlineitem": ReturnOrderLineItem,
+        "returnorderextraline": ReturnOrderExtraLine,
+    }
+    owner = model[model_type].objects.filter(pk=model_id).select_related("order").first()
+    return owner.order if owner is not None else None
+
+
+def attachments_guard(*, model_type: str, model_id: int) -> None:
+    """Refuse to add, change or delete an attachment of a locked order (or of its lines)."""
+    order = _order_of_attachment_owner(model_type, model_id)
+    if order is not None and order_is_locked(order):
+        raise ValidationError(LOCKED_MESSAGE)
+
+
+def register_attachment_guards() -> None:
+    """Tell the generic attachment services about the lock (``ReturnsConfig.ready``), so that
+    ``common`` need not import ``returns``."""
+    from common.services import attachment_guard_register
+
+    for model_type in ("returnorder", "returnorderlineitem", "returnorderextraline"):
+        attachment_guard_register(model_type=model_type, guard=attachments_guard)

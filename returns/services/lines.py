@@ -95,6 +95,45 @@ def return_order_line_create(
 
 
 @transaction.atomic
+def return_order_lines_create(
+    *, order: ReturnOrder, items: list[tuple[StockItem, Decimal]], user
+) -> list[ReturnOrderLineItem]:
+    """Add several held stock items as lines at once: all of them, or none.
+
+    ``items`` pairs each stock item with its return quantity. Locks the order, then the stock
+    items by primary key; checks every item before it raises, so one ``ValidationError``
+    (under ``items``) names each refused item. Writes the lines with one ``bulk_create``.
+    """
+    order = _lock_order(order)
+    _ensure_editable(order)
+    if order.status not in OPEN_STATUSES:
+        raise ValidationError(
+            _("Lines can only be added to open orders; return order %(reference)s is %(status)s")
+            % {"reference": order.reference, "status": _status_label(order.status)}
+        )
+    if not items:
+        raise ValidationError({"items": [_("Choose at least one stock item")]})
+    quantities = {item.pk: Decimal(quantity) for item, quantity in items}
+    locked = StockItem.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
+    locked = {item.pk: item for item in locked.select_related("part")}
+    errors: list[str] = []
+    for pk, quantity in quantities.items():
+        item = locked[pk]
+        try:
+            _validate_line_item(order=order, item=item, quantity=quantity)
+        except ValidationError as exc:
+            errors.extend(f"{item}: {message}" for message in exc.messages)
+    if errors:
+        raise ValidationError({"items": errors})
+    lines = ReturnOrderLineItem.objects.bulk_create(
+        ReturnOrderLineItem(order=order, item=locked[pk], quantity=quantity)
+        for pk, quantity in quantities.items()
+    )
+    recalculate_total(order)
+    return lines
+
+
+@transaction.atomic
 def return_order_line_update(
     *, line: ReturnOrderLineItem, user, data: dict[str, Any]
 ) -> ReturnOrderLineItem:
@@ -185,12 +224,20 @@ def return_order_line_delete(*, line: ReturnOrderLineItem, user) -> None:
     recalculate_total(order)
 
 
+def _validate_extra_line(*, reference: str | None, description: str | None) -> None:
+    """An extra line says what it is for: a description or a reference (or both)."""
+    if not (reference or "").strip() and not (description or "").strip():
+        message = _("Give a description or a reference: an extra line must say what it is for")
+        raise ValidationError({"description": [message], "reference": [message]})
+
+
 @transaction.atomic
 def return_order_extra_line_create(
     *, order: ReturnOrder, user, price: Money | None = None, **fields: Any
 ) -> ReturnOrderExtraLine:
     order = _lock_order(order)
     _ensure_editable(order)
+    _validate_extra_line(reference=fields.get("reference"), description=fields.get("description"))
     extra = ReturnOrderExtraLine.objects.create(order=order, price=price, **fields)
     recalculate_total(order)
     return extra
@@ -208,6 +255,7 @@ def return_order_extra_line_update(
         raise ValidationError({"order": [_("A line cannot be moved to another order")]})
     for field, value in data.items():
         setattr(extra, field, value)
+    _validate_extra_line(reference=extra.reference, description=extra.description)
     extra.save()
     recalculate_total(order)
     return extra

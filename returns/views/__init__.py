@@ -9,6 +9,9 @@ workflow, export, print), ``lines``, ``receiving``, ``resolutions`` and ``attach
 
 from returns.views.attachments import attachment_add, attachment_delete, notes_save
 from returns.views.base import enabled, return_order_page
+from returns.views.bulk import lines_receive, lines_remove, lines_set_outcome
+from returns.views.goto import return_order_goto
+from returns.views.index_bulk import return_order_bulk, return_order_calendar_export
 from returns.views.lines import (
     extra_add,
     extra_delete,
@@ -16,6 +19,7 @@ from returns.views.lines import (
     line_add,
     line_delete,
     line_edit,
+    line_scan,
 )
 from returns.views.orders import (
     calendar_token_regenerate,
@@ -29,6 +33,7 @@ from returns.views.orders import (
     return_order_print,
     return_order_settings,
     return_order_transition,
+    return_order_transition_confirm,
 )
 from returns.views.receiving import return_order_receive
 from returns.views.resolutions import line_resolution_undo, line_resolve, repair_edit
@@ -47,17 +52,25 @@ __all__ = [
     "line_edit",
     "line_resolution_undo",
     "line_resolve",
+    "line_scan",
+    "lines_receive",
+    "lines_remove",
+    "lines_set_outcome",
     "notes_save",
     "repair_edit",
+    "return_order_bulk",
+    "return_order_calendar_export",
     "return_order_create",
     "return_order_delete",
     "return_order_detail",
     "return_order_edit",
     "return_order_export",
+    "return_order_goto",
     "return_order_index",
     "return_order_page",
     "return_order_print",
     "return_order_receive",
     "return_order_settings",
     "return_order_transition",
+    "return_order_transition_confirm",
 ]

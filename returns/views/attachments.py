@@ -23,17 +23,24 @@ from returns.views.base import (
 def attachment_add(request, pk):
     order = get_object_or_404(ReturnOrder, pk=pk)
     form = forms.AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
+    if services.order_is_locked(order):
+        messages.error(request, services.LOCKED_MESSAGE)
+    elif form.is_valid():
         data = form.cleaned_data
-        common_services.attachment_create(
-            model_type="returnorder",
-            model_id=order.pk,
-            user=request.user,
-            file=data.get("attachment"),
-            link=data.get("link") or "",
-            comment=data.get("comment") or "",
-        )
-        messages.success(request, _("Attachment added."))
+        try:
+            common_services.attachment_create(
+                model_type="returnorder",
+                model_id=order.pk,
+                user=request.user,
+                file=data.get("attachment"),
+                link=data.get("link") or "",
+                comment=data.get("comment") or "",
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Attachment added."))
     else:
         for errors in form.errors.values():
             for message in errors:
@@ -48,8 +55,14 @@ def attachment_delete(request, pk, attachment_pk):
     attachment = get_object_or_404(
         Attachment, pk=attachment_pk, model_type="returnorder", model_id=order.pk
     )
-    common_services.attachment_delete(attachment=attachment)
-    messages.success(request, _("Attachment deleted."))
+    try:
+        common_services.attachment_guard(model_type="returnorder", model_id=order.pk)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        common_services.attachment_delete(attachment=attachment)
+        messages.success(request, _("Attachment deleted."))
     return redirect(order.get_absolute_url() + "#attachments")
 
 

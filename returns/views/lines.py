@@ -1,15 +1,22 @@
 """Adding, editing and deleting line items and extra lines."""
 
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.filters import SEARCH_MAX_LENGTH, SEARCH_MAX_TERMS, search_truncated
 from returns import forms, selectors, services
 from returns.filters import search_stock_items
 from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+from returns.services import lines as line_services
 from returns.views.base import (
     _add_service_errors,
     _errors,
@@ -19,6 +26,17 @@ from returns.views.base import (
 from stock.selectors import stock_assigned_to
 
 # -- lines ---------------------------------------------------------------------------------
+
+
+def _unavailable_reason(item) -> str:
+    """Why a held item cannot become a line of this order ("" when it can), in plain text."""
+    if item.on_this_order:
+        return _("already on this order")
+    if item.elsewhere_pk is not None:
+        return _("on %(reference)s") % {"reference": item.elsewhere_reference}
+    if item.quantity <= 0:
+        return _("none left to return")
+    return ""
 
 
 @return_order_page("returns.add_returnorderlineitem")
@@ -33,15 +51,50 @@ def line_add(request, pk):
             _("Only the first %(terms)d words (%(length)d characters) of a search are used.")
             % {"terms": SEARCH_MAX_TERMS, "length": SEARCH_MAX_LENGTH},
         )
+    held = selectors.held_stock_for_order(order)
     items = (
         stock_assigned_to(order.customer_id)
         .exclude(return_order_lines__order=order)
         .order_by("part__name", "serial_int", "serial", "pk")
     )
     if search:
+        held = search_stock_items(held, search)
         items = search_stock_items(items, search)
-    form = forms.LineAddForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
+    rows = list(held)
+    for row in rows:
+        row.reason = _unavailable_reason(row)
+    unavailable = {row.pk: row.reason for row in rows if row.reason}
+    eligible = [row for row in rows if not row.reason]
+    # A search that finds one item has found what the clerk wants: choose it for them.
+    preselected = eligible[0] if search and len(eligible) == 1 else None
+    is_many = request.method == "POST" and request.POST.get("form") == "many"
+    single_data = request.POST if request.method == "POST" and not is_many else None
+    form = forms.LineAddForm(
+        single_data,
+        items=items,
+        unavailable=unavailable,
+        initial={"item": preselected.pk} if preselected else None,
+    )
+    many_form = forms.LineAddManyForm(request.POST if is_many else None, items=items)
+    another = "another" in request.POST
+    if is_many and many_form.is_valid():
+        chosen = many_form.cleaned_data["chosen"]
+        try:
+            line_services.return_order_lines_create(order=order, items=chosen, user=request.user)
+        except ValidationError as exc:
+            _add_service_errors(many_form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Added %(count)d line to the order: %(items)s.",
+                    "Added %(count)d lines to the order: %(items)s.",
+                    len(chosen),
+                )
+                % {"count": len(chosen), "items": ", ".join(str(item) for item, _q in chosen)},
+            )
+            return redirect(_after_add(order, another))
+    elif single_data is not None and form.is_valid():
         data = form.cleaned_data
         try:
             services.return_order_line_create(
@@ -57,12 +110,116 @@ def line_add(request, pk):
             _add_service_errors(form, exc)
         else:
             messages.success(request, _("Added %s to the order.") % data["item"])
-            return redirect(order.get_absolute_url())
+            return redirect(_after_add(order, another))
+    if is_many:
+        ticked = set(request.POST.getlist("items"))
+    else:
+        ticked = {str(preselected.pk)} if preselected else set()
     return render(
         request,
         "returns/line_add.html",
-        {"order": order, "form": form, "search": search, "has_items": items.exists()},
+        {
+            "order": order,
+            "form": form,
+            "many_form": many_form,
+            "rows": rows,
+            "ticked": ticked,
+            "search": search,
+            "has_items": any(not row.on_this_order for row in rows),
+            "has_eligible": bool(eligible),
+        },
     )
+
+
+def _after_add(order: ReturnOrder, another: bool) -> str:
+    """Back to the order, or ("Save and add another") to a fresh add-line page."""
+    return reverse("returns:line-add", args=[order.pk]) if another else order.get_absolute_url()
+
+
+@return_order_page("returns.add_returnorderlineitem")
+@require_POST
+def line_scan(request, pk):
+    """The order page's scan field: add the one held item a serial (or batch code) names."""
+    order = get_object_or_404(ReturnOrder.objects.select_related("customer"), pk=pk)
+    back = order.get_absolute_url()
+    form = forms.ScanForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, _("Scan or type serial: %s") % message)
+        return redirect(back)
+    code = form.cleaned_data["scan"].strip()
+    add_page = reverse("returns:line-add", args=[order.pk])
+    matches = list(selectors.held_stock_matching_scan(order, code)[:10])
+    if not matches:
+        messages.error(
+            request,
+            format_html(
+                _(
+                    'No stock held by {customer} matches “{code}”. <a href="{url}">Search '
+                    "the add-line page</a>."
+                ),
+                customer=order.customer.name,
+                code=code,
+                url=f"{add_page}?{urlencode({'q': code})}",
+            ),
+        )
+        return redirect(back)
+    if len(matches) > 1:
+        messages.warning(
+            request,
+            format_html(
+                _(
+                    "{count} items held by {customer} match “{code}”: {items}. "
+                    '<a href="{url}">Choose one on the add-line page</a>.'
+                ),
+                count=len(matches),
+                customer=order.customer.name,
+                code=code,
+                items="; ".join(str(item) for item in matches),
+                url=f"{add_page}?{urlencode({'q': code})}",
+            ),
+        )
+        return redirect(back)
+    (item,) = matches
+    if item.on_this_order:
+        messages.warning(request, _("%s is already on this order.") % item)
+        return redirect(back)
+    if item.elsewhere_pk is not None:
+        messages.error(
+            request,
+            format_html(
+                _(
+                    '{item} is on open return order <a href="{url}">{reference}</a>: it '
+                    "cannot be on two open orders."
+                ),
+                item=str(item),
+                url=reverse("returns:detail", args=[item.elsewhere_pk]),
+                reference=item.elsewhere_reference,
+            ),
+        )
+        return redirect(back)
+    quantity = Decimal(1) if item.serialized else item.quantity
+    try:
+        services.return_order_line_create(
+            order=order, item=item, quantity=quantity, user=request.user
+        )
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        if item.serialized:
+            messages.success(request, _("Added %s to the order.") % item)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Added %s to the order: the whole quantity held. Edit the line if fewer "
+                    "came back."
+                )
+                % item,
+            )
+    return redirect(back)
 
 
 @return_order_page("returns.change_returnorderlineitem")

@@ -27,6 +27,8 @@ from returns.filters import ReturnOrderFilter, search_orders
 from returns.models import ReturnOrder
 from returns.statuses import (
     CLOSED_STATUSES,
+    TRANSITIONS,
+    ReturnOrderLineStatus,
     ReturnOrderStatus,
     Transition,
     allowed_transitions,
@@ -107,8 +109,38 @@ def _query_string(request, **changes) -> str:
     return params.urlencode()
 
 
+# Query parameters that pick the view, its page or its order, not which orders it selects.
+NOT_FILTERS = ("page", "sort", "view", "month", "include_completed")
+
+
+def _without_empty_fields(request):
+    """A redirect to the same page without its empty parameters, or None when there are none.
+
+    A GET form submits every field, so an untouched filter panel would fill the URL with
+    ``search=&status=&…``: the address to bookmark or share is the one without them.
+    """
+    if not any(value == "" for _key, values in request.GET.lists() for value in values):
+        return None
+    params = request.GET.copy()
+    for key, values in request.GET.lists():
+        filled = [value for value in values if value != ""]
+        if filled:
+            params.setlist(key, filled)
+        else:
+            params.pop(key)
+    query = params.urlencode()
+    return redirect(request.path + (f"?{query}" if query else ""))
+
+
+def _active_filters(request) -> int:
+    return sum(1 for key, value in request.GET.items() if value and key not in NOT_FILTERS)
+
+
 @return_order_page("returns.view_returnorder")
 def return_order_index(request):
+    cleaned = _without_empty_fields(request)
+    if cleaned is not None:
+        return cleaned
     form = forms.OrderFilterForm(request.GET or None)
     queryset = _filtered_orders(request, form)
     if request.GET.get("view") == "calendar":
@@ -149,6 +181,8 @@ def return_order_index(request):
                 "active": name == key,
                 "descending": descending,
                 "query": _query_string(request, sort=target, page=None),
+                # What a click does, for the link's title and screen readers.
+                "next_direction": _("descending") if target.startswith("-") else _("ascending"),
             }
         )
     filtered = any(v for k, v in request.GET.items() if k not in ("page", "sort", "view"))
@@ -164,6 +198,8 @@ def return_order_index(request):
             "calendar_query": _query_string(request, view="calendar", page=None, sort=None),
             "page_query": _query_string(request, page=None),
             "subscribe": subscribe_panel(request),
+            "filter_count": _active_filters(request),
+            "bulk_query": _query_string(request),
         },
     )
 
@@ -196,6 +232,21 @@ def calendar_token_revoke(request):
     return redirect(reverse("returns:index") + "#calendar-subscribe")
 
 
+def calendar_orders(request, queryset):
+    """The calendar's orders among the filtered ``queryset``, and whether closed ones show.
+
+    The filters above the calendar decide: a status or "open/closed" filter is applied as it
+    is. Without one the calendar hides complete and cancelled orders (as the feed does) unless
+    ``include_completed`` asks for them. Returns (queryset, include_completed, by_filter).
+    """
+    by_filter = bool(request.GET.get("status") or request.GET.get("outstanding"))
+    include_completed = by_filter or request.GET.get("include_completed") in ("1", "true", "on")
+    queryset = queryset.filter(target_date__isnull=False)
+    if not include_completed:
+        queryset = queryset.exclude(status__in=CLOSED_STATUSES)
+    return queryset, include_completed, by_filter
+
+
 def _calendar(request, form, queryset):
     today = timezone.localdate()
     try:
@@ -206,15 +257,20 @@ def _calendar(request, form, queryset):
     except ValueError:
         first = today.replace(day=1)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    include_completed = request.GET.get("include_completed") in ("1", "true", "on")
-    orders = queryset.filter(target_date__gte=weeks[0][0], target_date__lte=weeks[-1][-1])
-    if not include_completed:
-        orders = orders.exclude(status__in=CLOSED_STATUSES)
+    orders, include_completed, by_filter = calendar_orders(request, queryset)
+    orders = orders.filter(target_date__gte=weeks[0][0], target_date__lte=weeks[-1][-1])
     by_day: dict[datetime.date, list] = {}
+    shown = set()
     for order in orders.order_by("target_date", "reference_int"):
         by_day.setdefault(order.target_date, []).append(order)
+        shown.add(order.status)
     previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
     next_month = (first + datetime.timedelta(days=32)).replace(day=1)
+    legend = [
+        status
+        for status in ReturnOrderStatus
+        if include_completed or status not in CLOSED_STATUSES or status in shown
+    ]
     return render(
         request,
         "returns/calendar.html",
@@ -224,13 +280,19 @@ def _calendar(request, form, queryset):
             "today": today,
             "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
             "include_completed": include_completed,
+            "closed_by_filter": by_filter,
+            "legend": legend,
+            "by_day": bool(by_day),
             "previous_query": _query_string(request, month=previous_month.strftime("%Y-%m")),
             "next_query": _query_string(request, month=next_month.strftime("%Y-%m")),
             "list_query": _query_string(request, view=None, month=None, include_completed=None),
             "completed_query": _query_string(
                 request, include_completed=None if include_completed else "1"
             ),
+            "export_query": _query_string(request, view=None, month=None),
             "perms_ro": _perms(request.user),
+            "subscribe": subscribe_panel(request),
+            "filter_count": _active_filters(request),
         },
     )
 
@@ -339,6 +401,23 @@ def return_order_delete(request, pk):
 # -- detail and workflow -------------------------------------------------------------------
 
 
+def _line_name(line) -> str:
+    return f"SN {line.item.serial}" if line.item.serial else str(line.item)
+
+
+def _next_step(order, lines, actions, perms) -> str:
+    """The one thing to do next on the order: what its primary button does."""
+    if "issue" in actions:
+        return "issue"
+    if order.status != ReturnOrderStatus.IN_PROGRESS:
+        return ""
+    if perms["receive"] and any(line.received_date is None for line in lines):
+        return "receive"
+    if any(line.unresolved for line in lines):
+        return "resolve"
+    return "complete" if "complete" in actions else ""
+
+
 @return_order_page("returns.view_returnorder")
 def return_order_detail(request, pk):
     order = get_object_or_404(selectors.return_order_list(), pk=pk)
@@ -355,6 +434,18 @@ def return_order_detail(request, pk):
     )
     locked = services.order_is_locked(order)
     actions = [a for a in allowed_transitions(order.status) if perms["add"]]
+    unreceived = [line for line in lines if line.received_date is None]
+    may_set_outcome = perms["change_line"] and not locked
+    for line in lines:
+        # A line with a standing resolution changes outcome only by undoing it.
+        line.outcome_editable = may_set_outcome and line.resolution is None
+    bulk = {
+        "receive": perms["receive"]
+        and order.status == ReturnOrderStatus.IN_PROGRESS
+        and bool(unreceived),
+        "outcome": may_set_outcome and any(line.outcome_editable for line in lines),
+        "remove": perms["delete_line"] and not locked and bool(unreceived),
+    }
     return render(
         request,
         "returns/detail.html",
@@ -367,12 +458,77 @@ def return_order_detail(request, pk):
             "perms_ro": perms,
             "locked": locked,
             "actions": actions,
-            "unreceived": [line for line in lines if line.received_date is None],
+            "next_step": _next_step(order, lines, actions, perms),
+            "unreceived": unreceived,
             "gaps": resolution_views.completion_gaps(lines),
+            "bulk": bulk if any(bulk.values()) else None,
+            "outcome_choices": ReturnOrderLineStatus.choices,
             "attachment_form": forms.AttachmentForm(),
             "notes_form": forms.NotesForm(initial={"notes": order.notes}),
         },
     )
+
+
+def _gap_sentences(lines) -> list[str]:
+    """ "2 lines not received: SN 1, SN 2" and "1 line unresolved: SN 3", in people's words."""
+    sentences = []
+    for missing, singular, plural in (
+        (
+            [line for line in lines if line.received_date is None],
+            _("%(count)s line not received: %(lines)s"),
+            _("%(count)s lines not received: %(lines)s"),
+        ),
+        (
+            [line for line in lines if line.unresolved],
+            _("%(count)s line unresolved: %(lines)s"),
+            _("%(count)s lines unresolved: %(lines)s"),
+        ),
+    ):
+        if missing:
+            sentences.append(
+                (singular if len(missing) == 1 else plural)
+                % {"count": len(missing), "lines": ", ".join(_line_name(x) for x in missing)}
+            )
+    return sentences
+
+
+CONFIRMED_ACTIONS = (Transition.ISSUE, Transition.COMPLETE, Transition.CANCEL)
+
+
+@return_order_page("returns.add_returnorder")
+@require_http_methods(["GET"])
+def return_order_transition_confirm(request, pk, action):
+    """The step before issuing an empty order, completing, or cancelling (with a reason)."""
+    if action not in CONFIRMED_ACTIONS:
+        raise Http404
+    order = get_object_or_404(selectors.return_order_list(), pk=pk)
+    if action not in allowed_transitions(order.status):
+        messages.error(
+            request,
+            _("Return order %(reference)s is %(status)s: it cannot be %(verb)s now.")
+            % {
+                "reference": order.reference,
+                "status": ReturnOrderStatus(order.status).label,
+                "verb": {
+                    "issue": _("issued"),
+                    "complete": _("completed"),
+                    "cancel": _("cancelled"),
+                }[action],
+            },
+        )
+        return redirect(order.get_absolute_url())
+    return _render_confirm(request, order, action)
+
+
+def _render_confirm(request, order, action, *, form=None, status=200):
+    context = {"order": order}
+    if action == Transition.COMPLETE:
+        lines = list(selectors.return_order_lines_resolved(order.pk))
+        resolution_views.annotate_lines(order, lines, may_resolve=False)
+        context.update(gaps=_gap_sentences(lines), line_count=len(lines))
+    elif action == Transition.CANCEL:
+        context["form"] = form or forms.CancelForm()
+    return render(request, f"returns/confirm_{action}.html", context, status=status)
 
 
 @return_order_page("returns.add_returnorder")
@@ -381,14 +537,35 @@ def return_order_transition(request, pk, action):
     if action not in Transition.values:
         raise Http404
     order = get_object_or_404(ReturnOrder, pk=pk)
+    confirmed = request.POST.get("confirm") == "1"
+    confirm_url = reverse("returns:transition-confirm", args=[order.pk, action])
     options = {"note": request.POST.get("note", "")}
-    if action == Transition.COMPLETE:
-        options["accept_incomplete"] = request.POST.get("accept_incomplete") in ("1", "on", "true")
+    allowed = order.status in TRANSITIONS[action][0]
+    if allowed and action == Transition.ISSUE and not confirmed and not order.lines.exists():
+        return redirect(confirm_url)
+    if allowed and action == Transition.COMPLETE:
+        if not confirmed:
+            return redirect(confirm_url)
+        # The confirmation page named what is missing, and was accepted with it.
+        options["accept_incomplete"] = request.POST.get("accept_incomplete") == "1"
+    if allowed and action == Transition.CANCEL:
+        if "note" not in request.POST:
+            return redirect(confirm_url)
+        form = forms.CancelForm(request.POST)
+        if not form.is_valid():
+            order = get_object_or_404(selectors.return_order_list(), pk=pk)
+            return _render_confirm(request, order, action, form=form, status=400)
+        options["note"] = form.cleaned_data["note"].strip()
     try:
         order = services.TRANSITION_SERVICES[action](order=order, user=request.user, **options)
     except ValidationError as exc:
         incomplete = hasattr(exc, "error_dict") and "accept_incomplete" in exc.error_dict
-        for message in _incomplete_messages(order) if incomplete else _errors(exc):
+        if incomplete:
+            # Lines changed since the confirmation page: show it again, as things now stand.
+            for message in _incomplete_messages(order):
+                messages.error(request, message)
+            return redirect(confirm_url)
+        for message in _errors(exc):
             messages.error(request, message)
     else:
         messages.success(
@@ -403,32 +580,15 @@ def _incomplete_messages(order: ReturnOrder) -> list[str]:
     """Why the order was not completed, in the page's words (the service speaks the API's)."""
     lines = list(selectors.return_order_lines_resolved(order.pk))
     resolution_views.annotate_lines(order, lines, may_resolve=False)
-    gaps = resolution_views.completion_gaps(lines)
-    reasons = []
-    if gaps["unreceived"]:
-        reasons.append(
-            _("%(n)s of %(total)s line(s) have not been received.")
-            % {"n": gaps["unreceived"], "total": len(lines)}
-        )
-    if gaps["unresolved"]:
-        reasons.append(
-            _(
-                "%(n)s of %(total)s line(s) are not resolved yet (no outcome, or a repair not "
-                "finished)."
-            )
-            % {"n": gaps["unresolved"], "total": len(lines)}
-        )
+    reasons = _gap_sentences(lines)
     if not reasons:  # resolved meanwhile: try again
         return [
             _("Return order %(reference)s was not completed: try again.")
             % {"reference": order.reference}
         ]
     return [
-        _(
-            "Return order %(reference)s was not completed: %(reasons)s Resolve them first, or "
-            "tick “%(label)s” beside Complete order to complete it anyway."
-        )
-        % {"reference": order.reference, "reasons": " ".join(reasons), "label": gaps["label"]}
+        _("Return order %(reference)s was not completed: %(reasons)s.")
+        % {"reference": order.reference, "reasons": "; ".join(reasons)}
     ]
 
 

@@ -12,6 +12,14 @@ from returns.views.base import (
     return_order_page,
 )
 
+# The location a clerk last received into: the next receive form starts there.
+LAST_LOCATION_KEY = "returns_receive_location"
+
+
+def _last_location(request) -> int | None:
+    value = request.session.get(LAST_LOCATION_KEY)
+    return value if isinstance(value, int) else None
+
 
 @return_order_page("returns.add_returnorder")
 @require_http_methods(["GET", "POST"])
@@ -20,13 +28,18 @@ def return_order_receive(request, pk):
         raise PermissionDenied
     order = get_object_or_404(selectors.return_order_list(), pk=pk)
     lines = selectors.return_order_line_list().filter(order=order, received_date__isnull=True)
-    form = forms.ReceiveForm(request.POST or None, lines=lines.order_by("pk"))
+    form = forms.ReceiveForm(
+        request.POST or None,
+        lines=lines.order_by("pk"),
+        selected=request.GET.getlist("line"),
+        location=_last_location(request),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             moved = services.return_order_receive(
                 order=order,
-                lines=[(int(pk), data["status"]) for pk in data["lines"]],
+                lines=[(int(pk), form.line_status(pk)) for pk in data["lines"]],
                 location=data["location"],
                 user=request.user,
                 note=data.get("note", ""),
@@ -34,6 +47,7 @@ def return_order_receive(request, pk):
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
+            request.session[LAST_LOCATION_KEY] = data["location"].pk
             messages.success(
                 request,
                 _("Received %(count)s item(s) into %(location)s.")

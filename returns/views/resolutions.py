@@ -96,21 +96,9 @@ def annotate_lines(order, lines, *, may_resolve: bool) -> None:
 
 def completion_gaps(lines) -> dict:
     """What completing the order would have to accept: unreceived and unresolved lines."""
-    unreceived = sum(1 for line in lines if line.received_date is None)
-    unresolved = sum(1 for line in lines if line.unresolved)
-    parts = []
-    if unreceived:
-        parts.append(
-            _("%(n)s unreceived line%(s)s") % {"n": unreceived, "s": "" if unreceived == 1 else "s"}
-        )
-    if unresolved:
-        parts.append(
-            _("%(n)s unresolved line%(s)s") % {"n": unresolved, "s": "" if unresolved == 1 else "s"}
-        )
     return {
-        "unreceived": unreceived,
-        "unresolved": unresolved,
-        "label": _("Accept %(what)s") % {"what": _(" and ").join(parts)} if parts else "",
+        "unreceived": sum(1 for line in lines if line.received_date is None),
+        "unresolved": sum(1 for line in lines if line.unresolved),
     }
 
 

@@ -103,6 +103,7 @@ def test_unknown_order_is_a_404(enabled, viewer):
 
 def test_history_lists_who_changed_what(enabled, clerk):
     order = OrderFactory(status=S.PENDING)
+    LineFactory(order=order)  # an order with lines issues without a confirmation step
     clerk.post(f"/returns/{order.pk}/issue/")
     content = page(clerk, order)
     history = content[content.index('id="history"') :]
@@ -122,7 +123,8 @@ def test_history_lists_who_changed_what(enabled, clerk):
         (S.IN_PROGRESS, True, {"edit", "complete", "hold", "cancel"}),
         (S.ON_HOLD, False, {"edit", "resume", "cancel", "delete"}),
         (S.COMPLETE, True, set()),
-        (S.CANCELLED, False, {"edit", "delete"}),
+        # Cancelled orders are locked like completed ones: no edit.
+        (S.CANCELLED, False, {"delete"}),
     ],
 )
 def test_actions_follow_the_state(enabled, clerk, status, received, expected):
@@ -141,9 +143,10 @@ def test_complete_order_is_locked(enabled, clerk):
     assert f'action="/returns/{order.pk}/notes/"' not in content
 
 
-def test_complete_order_is_editable_when_the_setting_allows(enabled, clerk, set_setting):
+@pytest.mark.parametrize("status", [S.COMPLETE, S.CANCELLED])
+def test_complete_order_is_editable_when_the_setting_allows(enabled, clerk, set_setting, status):
     set_setting("RETURNORDER_EDIT_COMPLETED_ORDERS", True)
-    order = OrderFactory(status=S.COMPLETE)
+    order = OrderFactory(status=status)
     content = page(clerk, order)
     assert "edit" in actions(content)
     assert ">Locked</span>" not in content
@@ -214,13 +217,25 @@ def test_delete_is_not_offered_once_lines_are_received(enabled, page_client):
 )
 def test_transition_by_post(enabled, clerk, start, action, end):
     order = OrderFactory(status=start)
-    response = clerk.post(f"/returns/{order.pk}/{action}/", follow=True)
+    # What the confirmation page posts: issuing an empty order, completing and cancelling
+    # are confirmed there, and cancelling takes a reason (tests/pages/test_workflow_desk.py).
+    confirmation = {
+        "issue": {"confirm": "1"},
+        "complete": {"confirm": "1"},
+        "cancel": {"confirm": "1", "note": "No longer needed"},
+    }.get(action, {})
+    response = clerk.post(f"/returns/{order.pk}/{action}/", confirmation, follow=True)
     assert response.redirect_chain == [(f"/returns/{order.pk}/", 302)]
     order.refresh_from_db()
     assert order.status == end
     assert messages_of(response) == [f"Return order {order.reference} is now {end.label}."]
     assert ReturnOrderHistory.objects.filter(
-        order=order, kind="status", from_status=start, to_status=end, user=clerk.user
+        order=order,
+        kind="status",
+        from_status=start,
+        to_status=end,
+        user=clerk.user,
+        note=confirmation.get("note", ""),
     ).exists()
 
 
@@ -280,18 +295,32 @@ def test_every_refused_transition_redirects_with_an_error(enabled, clerk, status
 
 def test_complete_with_unreceived_lines_needs_accepting_them(enabled, clerk):
     order = OrderFactory(status=S.IN_PROGRESS)
-    LineFactory(order=order)
+    waiting = LineFactory(order=order)
     LineFactory(order=order, received_date=TODAY())
     content = page(clerk, order)
-    assert "Accept 1 unreceived line" in content
+    # No "Accept N unreceived line(s)" checkbox beside Complete: the confirmation page asks.
+    assert "Accept 1 unreceived line" not in content
+    assert 'name="accept_incomplete"' not in content
 
-    refused = clerk.post(f"/returns/{order.pk}/complete/", follow=True)
-    (message,) = messages_of(refused)
-    assert "1 of 2 line(s) have not been received" in message
+    asked = clerk.post(f"/returns/{order.pk}/complete/")
+    assert asked["Location"] == f"/returns/{order.pk}/complete/confirm/"
+    confirm = html.unescape(clerk.get(asked["Location"]).content.decode())
+    assert f"1 line not received: SN {waiting.item.serial}" in confirm
+    assert ">Complete anyway</button>" in confirm
     order.refresh_from_db()
     assert order.status == S.IN_PROGRESS
 
-    accepted = clerk.post(f"/returns/{order.pk}/complete/", {"accept_incomplete": "1"})
+    # Confirmed without accepting the gap (say, a stale page): refused, and asked again.
+    refused = clerk.post(f"/returns/{order.pk}/complete/", {"confirm": "1"}, follow=True)
+    (message,) = messages_of(refused)
+    assert "was not completed: 1 line not received" in message
+    assert refused.redirect_chain[-1][0] == f"/returns/{order.pk}/complete/confirm/"
+    order.refresh_from_db()
+    assert order.status == S.IN_PROGRESS
+
+    accepted = clerk.post(
+        f"/returns/{order.pk}/complete/", {"confirm": "1", "accept_incomplete": "1"}
+    )
     assert accepted.status_code == 302
     order.refresh_from_db()
     assert order.status == S.COMPLETE

@@ -462,9 +462,16 @@ def test_adding_too_much_is_refused_beside_quantity(enabled, clerk, held):
     assert "Return quantity exceeds stock quantity" in field_block(response, "quantity")
 
 
-def test_lines_cannot_be_added_to_a_closed_order(enabled, clerk):
+def test_lines_cannot_be_added_to_a_closed_order(enabled, clerk, set_setting):
     order = OrderFactory(status=S.CANCELLED)
     item = HeldItemFactory(customer=order.customer)
+    # A cancelled order is locked, like a completed one.
+    response = clerk.post(f"/returns/{order.pk}/lines/add/", {"item": item.pk, "quantity": "1"})
+    assert response.status_code == 200
+    assert "This order is locked and cannot be modified" in text(response)
+    assert not ReturnOrderLineItem.objects.exists()
+    # Unlocked by the setting, it is still closed: no lines are added to it.
+    set_setting("RETURNORDER_EDIT_COMPLETED_ORDERS", True)
     response = clerk.post(f"/returns/{order.pk}/lines/add/", {"item": item.pk, "quantity": "1"})
     assert response.status_code == 200
     assert "Lines can only be added to open orders" in text(response)
@@ -494,7 +501,13 @@ def test_edit_line_outcome_price_and_notes(enabled, clerk):
     assert line.outcome == ReturnOrderLineStatus.REPAIR
     assert line.price == Money(Decimal("30"), "EUR")
     assert (line.reference, line.notes) == ("R-1", "Replace the fan")
-    assert '<span class="badge text-bg-primary">Repair</span>' in text(response)
+    # An unresolved line shows its outcome in the inline <select>, set to the new value.
+    content = text(response)
+    row = content[content.index(f'<tr id="line-{line.pk}">') :]
+    select = row[row.index(f'<select name="outcome" id="outcome-{line.pk}"') :]
+    select = select[: select.index("</select>")]
+    assert f'<option value="{ReturnOrderLineStatus.REPAIR}" selected>Repair</option>' in select
+    assert select.count(" selected>") == 1
 
 
 def test_edit_line_form_shows_the_current_values(enabled, clerk):

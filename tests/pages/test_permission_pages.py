@@ -41,12 +41,20 @@ PAGES = [
     Page("home", ("GET",), (LOGIN,)),
     Page("company-detail", ("GET",), (("return_order", "view"),)),
     Page("stock-item-detail", ("GET",), (("stock", "view"),)),
+    Page("company-list", ("GET",), (("return_order", "view"),)),
+    Page("stock-list", ("GET",), (("stock", "view"),)),
+    # Assigning sold stock changes stock items (stock_items_assign), as the API's assign.
+    Page("stock-assign", ("GET", "POST"), (("stock", "change"),)),
     Page("returns:index", ("GET",), (ORDER_VIEW,)),
     Page("returns:settings", ("GET", "POST"), (STAFF,)),
     Page("returns:create", ("GET", "POST"), (("return_order", "add"),)),
     Page("returns:calendar-token-regenerate", ("POST",), (LOGIN,)),
     Page("returns:calendar-token-revoke", ("POST",), (LOGIN,)),
     Page("returns:export", ("GET",), (ORDER_VIEW,)),
+    # Printing or exporting the ticked orders reads; issue/hold/cancel need add (see
+    # tests/pages/test_index_desk.py). An empty post is refused with a message, not a 403.
+    Page("returns:bulk", ("POST",), (ORDER_VIEW,)),
+    Page("returns:calendar-export", ("GET",), (ORDER_VIEW,)),
     Page("returns:detail", ("GET",), (ORDER_VIEW,)),
     Page("returns:edit", ("GET", "POST"), (("return_order", "change"),)),
     Page("returns:delete", ("GET", "POST"), (("return_order", "delete"),)),
@@ -56,6 +64,8 @@ PAGES = [
     Page("returns:print", ("GET",), (ORDER_VIEW,), query="?template=0"),
     Page("returns:notes", ("POST",), (("return_order", "change"),)),
     Page("returns:line-add", ("GET", "POST"), (("return_order", "add"),)),
+    Page("returns:line-scan", ("POST",), (("return_order", "add"),)),
+    Page("returns:goto", ("GET",), (ORDER_VIEW,), query="?q=RMA"),
     Page("returns:line-edit", ("GET", "POST"), (("return_order", "change"),)),
     Page("returns:line-delete", ("POST",), (("return_order", "delete"),)),
     # Resolving a line changes the order and the stock it moves, as the API's resolve endpoints.
@@ -70,6 +80,12 @@ PAGES = [
     Page("returns:attachment-delete", ("POST",), (("return_order", "change"),)),
     # Status changes need add, as in InvenTree (not change).
     Page("returns:transition", ("POST",), (("return_order", "add"),)),
+    # The steps before issuing an empty order, completing and cancelling (with a reason).
+    Page("returns:transition-confirm", ("GET",), (("return_order", "add"),)),
+    # The line table's bulk actions: each needs what the one-line action needs.
+    Page("returns:lines-outcome", ("POST",), (("return_order", "change"),)),
+    Page("returns:lines-remove", ("POST",), (("return_order", "delete"),)),
+    Page("returns:lines-receive", ("POST",), (("return_order", "add"), ("stock", "change"))),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
@@ -120,6 +136,7 @@ def _url(page: Page) -> str:
         "company-detail": {"pk": order.customer_id},
         "stock-item-detail": {"pk": line.item_id},
         "returns:transition": {"pk": order.pk, "action": "issue"},
+        "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:line-edit": {"pk": order.pk, "line_pk": line.pk},
         "returns:line-delete": {"pk": order.pk, "line_pk": line.pk},
         "returns:line-resolve": {"pk": order.pk, "line_pk": line.pk, "kind": "return"},

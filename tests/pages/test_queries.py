@@ -48,8 +48,9 @@ BASE = 5
 # those orders, the user's calendar token (the Subscribe panel), and the filter form's
 # customer and owner choices.
 INDEX_QUERIES = BASE + 7
-# The calendar: the decorator's setting, the month's orders, the filter form's two choices.
-CALENDAR_QUERIES = BASE + 4
+# The calendar: the decorator's setting, the month's orders, the filter form's two choices,
+# and the user's calendar token (the Subscribe panel).
+CALENDAR_QUERIES = BASE + 5
 # The order page: the decorator's setting, the order, its lines, their standing resolutions,
 # extra lines, history and attachments. (A complete order reads
 # RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query,
@@ -59,6 +60,16 @@ DETAIL_QUERIES = BASE + 7
 COMPANY_QUERIES = BASE + 6
 # The stock item page: the item, its tracking, the orders tracking names, its lines, setting.
 STOCK_ITEM_QUERIES = BASE + 5
+# The home dashboard: RETURNORDER_ENABLED, every panel's count (one query), and each of the
+# five panels' short list (with its customers joined).
+HOME_QUERIES = BASE + 7
+# The company list: the count, the page of companies (with their counts) and their primary
+# addresses.
+COMPANY_LIST_QUERIES = BASE + 3
+# The stock list: the count and the page of items (part, location and customer joined).
+STOCK_LIST_QUERIES = BASE + 2
+# The assign page: the chosen customer, the customer choices and the assignable items.
+STOCK_ASSIGN_QUERIES = BASE + 3
 
 
 def order_with_everything(
@@ -185,7 +196,7 @@ def test_company_page_queries_are_fixed(enabled, clerk, django_assert_num_querie
     content = response.content.decode()
     assert response.status_code == 200
     # Held stock: the items created here plus the two line items of each order.
-    assert content.count('href="/stock/') == rows + 2 * rows
+    assert len(re.findall(r'href="/stock/\d+/"', content)) == rows + 2 * rows
     assert len(re.findall(r'href="/returns/\d+/"', content)) == rows
 
 
@@ -210,3 +221,62 @@ def test_stock_item_page_queries_are_fixed(enabled, clerk, django_assert_num_que
     assert response.status_code == 200
     # Each order is linked twice: from its tracking entry and from the list of returns.
     assert len(re.findall(r'href="/returns/\d+/"', content)) == 2 * rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_home_dashboard_queries_are_fixed(enabled, clerk, django_assert_num_queries, rows):
+    from django.utils import timezone
+
+    mine = owner_of(clerk.user)
+    past = timezone.localdate() - datetime.timedelta(days=2)
+    for n in range(rows):
+        late = order_with_everything(status=S.IN_PROGRESS, target_date=past, n=n, responsible=mine)
+        LineFactory(order=late)  # awaiting receipt
+        LineFactory(order=late, received_date=past)  # received, outcome to set
+        ReturnOrderHistory.objects.create(order=late, kind="status", to_status=S.IN_PROGRESS)
+    with django_assert_num_queries(HOME_QUERIES):
+        response = clerk.get("/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    # Five panels, each listing at most five orders.
+    assert len(re.findall(r'href="/returns/\d+/"', content)) == 5 * min(rows, 5)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_company_list_queries_are_fixed(clerk, django_assert_num_queries, rows):
+    for _ in range(rows):
+        company = CustomerFactory()
+        ContactFactory(company=company)
+        AddressFactory(company=company, primary=True)
+        AddressFactory(company=company)
+    with django_assert_num_queries(COMPANY_LIST_QUERIES):
+        response = clerk.get("/companies/?search=customer")
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/companies/\d+/"', response.content.decode())) == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_stock_list_queries_are_fixed(clerk, django_assert_num_queries, rows):
+    bay = LocationFactory()
+    for n in range(rows):
+        if n % 2:
+            HeldItemFactory(part=PartFactory())
+        else:
+            HeldItemFactory(part=PartFactory(), customer=None, location=bay)
+    with django_assert_num_queries(STOCK_LIST_QUERIES):
+        response = clerk.get("/stock/")
+    assert response.status_code == 200
+    assert len(re.findall(r'href="/stock/\d+/"', response.content.decode())) == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_stock_assign_page_queries_are_fixed(clerk, django_assert_num_queries, rows):
+    customer = CustomerFactory()
+    bay = LocationFactory()
+    for _ in range(rows):
+        CustomerFactory()
+        HeldItemFactory(part=PartFactory(), customer=None, location=bay)
+    with django_assert_num_queries(STOCK_ASSIGN_QUERIES):
+        response = clerk.get(f"/stock/assign/?customer={customer.pk}")
+    assert response.status_code == 200
+    assert response.content.decode().count('name="items"') == rows

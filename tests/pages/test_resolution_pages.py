@@ -395,7 +395,11 @@ def test_repair_with_parts_then_finish_it(enabled, clerk, order, received):
     assert f"1 \N{MULTIPLICATION SIGN} {chip.part.full_name} (SN CHIP-9)" in row
     assert "Finish repair" in row
     # Open repairs are not resolved: completing says so and offers to accept them.
-    assert "Accept 1 unresolved line" in content
+    assert "Next: set an outcome for the 1 unresolved line, then complete the order." in content
+    confirm = text(clerk.get(f"/returns/{order.pk}/complete/confirm/"))
+    assert f"1 line unresolved: SN {received.item.serial}" in confirm
+    assert 'name="accept_incomplete" value="1"' in confirm
+    assert ">Complete anyway</button>" in confirm
 
     finish_page = clerk.get(url(order, received, "repair"))
     assert finish_page.context["form"].initial["finish"] is True
@@ -412,6 +416,10 @@ def test_repair_with_parts_then_finish_it(enabled, clerk, order, received):
     assert unit.status == StockStatus.OK and unit.customer_id == order.customer_id
     row = row_of(text(done), received)
     assert "Repaired" in row and "Finish repair" not in row and "45 min" in row
+    # A finished repair resolves the line: nothing is left to accept.
+    confirm = text(clerk.get(f"/returns/{order.pk}/complete/confirm/"))
+    assert "Every line is received and has an outcome." in confirm
+    assert "accept_incomplete" not in confirm
 
 
 def test_repair_parts_errors_show_beside_the_parts(enabled, clerk, order, received):
@@ -497,24 +505,41 @@ def test_completing_with_unresolved_lines_says_why_and_offers_to_accept(
     done = receive(order, LineFactory(order=order), LocationFactory())
     services.line_resolve_return(line=done, user=clerk.user)
     content = order_page(clerk, order)
-    assert "Accept 1 unresolved line" in content
-    refused = clerk.post(f"/returns/{order.pk}/complete/", follow=True)
-    assert messages_of(refused) == [
-        f"Return order {order.reference} was not completed: 1 of 2 line(s) are not resolved yet "
-        "(no outcome, or a repair not finished). Resolve them first, or tick “Accept 1 "
-        "unresolved line” beside Complete order to complete it anyway."
-    ]
+    # No checkbox beside Complete: the confirmation page names the gap and accepts it.
+    assert "Accept 1 unresolved line" not in content
+    assert 'name="accept_incomplete"' not in content
+    asked = clerk.post(f"/returns/{order.pk}/complete/")
+    assert asked["Location"] == f"/returns/{order.pk}/complete/confirm/"
+    confirm = text(clerk.get(asked["Location"]))
+    assert f"1 line unresolved: SN {received.item.serial}" in confirm
+    assert f"SN {done.item.serial}" not in confirm
+    assert ">Complete anyway</button>" in confirm
     order.refresh_from_db()
     assert order.status == S.IN_PROGRESS
-    clerk.post(f"/returns/{order.pk}/complete/", {"accept_incomplete": "1"})
+    # Confirmed without accepting the gap: refused, saying why, and asked again.
+    refused = clerk.post(f"/returns/{order.pk}/complete/", {"confirm": "1"}, follow=True)
+    assert messages_of(refused) == [
+        f"Return order {order.reference} was not completed: 1 line unresolved: "
+        f"SN {received.item.serial}."
+    ]
+    assert refused.redirect_chain[-1][0] == f"/returns/{order.pk}/complete/confirm/"
+    order.refresh_from_db()
+    assert order.status == S.IN_PROGRESS
+    clerk.post(f"/returns/{order.pk}/complete/", {"confirm": "1", "accept_incomplete": "1"})
     order.refresh_from_db()
     assert order.status == S.COMPLETE
 
 
-def test_a_fully_resolved_order_completes_without_confirmation(enabled, clerk, order, received):
+def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk, order, received):
     services.line_resolve_return(line=received, user=clerk.user)
     assert 'name="accept_incomplete"' not in order_page(clerk, order)
-    clerk.post(f"/returns/{order.pk}/complete/")
+    asked = clerk.post(f"/returns/{order.pk}/complete/")
+    assert asked["Location"] == f"/returns/{order.pk}/complete/confirm/"
+    confirm = text(clerk.get(asked["Location"]))
+    assert "Every line is received and has an outcome." in confirm
+    assert "accept_incomplete" not in confirm
+    assert ">Complete order</button>" in confirm
+    clerk.post(f"/returns/{order.pk}/complete/", {"confirm": "1"})
     order.refresh_from_db()
     assert order.status == S.COMPLETE
 

@@ -1018,12 +1018,62 @@ def test_line_price_defaults_to_the_order_currency(clerk):
     assert (data["total_price"], data["total_price_currency"]) == (7.0, "EUR")
 
 
-def test_line_on_a_closed_order_is_refused(clerk):
+def test_line_on_a_closed_order_is_refused(clerk, set_setting):
     order = ReturnOrderFactory(status=S.CANCELLED)
     item = CustomerStockItemFactory(customer=order.customer)
     response = clerk.post(LINES, {"order": order.pk, "item": item.pk})
     assert response.status_code == 400
+    # A cancelled order is locked like a completed one.
+    assert response.json() == {"non_field_errors": ["This order is locked and cannot be modified"]}
+    # Unlocked by the setting, it is still closed: no new lines.
+    set_setting("RETURNORDER_EDIT_COMPLETED_ORDERS", True)
+    response = clerk.post(LINES, {"order": order.pk, "item": item.pk})
+    assert response.status_code == 400
     assert response.json()["non_field_errors"][0].startswith("Lines can only be added to open")
+
+
+@pytest.mark.parametrize("status", [S.COMPLETE, S.CANCELLED])
+def test_a_locked_order_takes_and_loses_no_attachments_via_api(clerk, set_setting, status):
+    from common.models import Attachment
+
+    order = ReturnOrderFactory(status=status)
+    line = ReturnOrderLineItemFactory(order=order)
+    kept = Attachment.objects.create(
+        model_type="returnorder", model_id=order.pk, link="https://example.com/kept"
+    )
+    locked = {"non_field_errors": ["This order is locked and cannot be modified"]}
+    for model_type, model_id in (("returnorder", order.pk), ("returnorderlineitem", line.pk)):
+        response = clerk.post(
+            "/api/attachment/",
+            {"model_type": model_type, "model_id": model_id, "link": "https://example.com/new"},
+            format="json",
+        )
+        assert (response.status_code, response.json()) == (400, locked)
+    response = clerk.delete(f"/api/attachment/{kept.pk}/")
+    assert (response.status_code, response.json()) == (400, locked)
+    response = clerk.patch(f"/api/attachment/{kept.pk}/", {"comment": "x"}, format="json")
+    assert (response.status_code, response.json()) == (400, locked)
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [kept.pk]
+
+    set_setting("RETURNORDER_EDIT_COMPLETED_ORDERS", True)
+    response = clerk.post(
+        "/api/attachment/",
+        {"model_type": "returnorder", "model_id": order.pk, "link": "https://example.com/new"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert clerk.delete(f"/api/attachment/{kept.pk}/").status_code == 204
+
+
+def test_cancel_note_is_the_history_note_via_api(clerk):
+    order = ReturnOrderFactory(status=S.PENDING)
+    response = clerk.post(action(order.pk, "cancel"), {"note": "Customer withdrew"}, format="json")
+    assert response.status_code in (200, 201)
+    entry = order.history.filter(kind="status").latest("pk")
+    assert (entry.to_status, entry.note) == (S.CANCELLED, "Customer withdrew")
+    # The note stays optional in the API, as in InvenTree.
+    other = ReturnOrderFactory(status=S.PENDING)
+    assert clerk.post(action(other.pk, "cancel"), {}, format="json").status_code in (200, 201)
 
 
 def test_received_line_via_api(clerk, client_for):
@@ -1072,15 +1122,36 @@ def test_extra_lines_via_api(clerk):
     )
     assert response.status_code == 201, response.json()
     assert response.json()["price"] == -9.0
-    clerk.post(EXTRA, {"order": order.pk, "price": 25, "quantity": 2}, format="json")
+    clerk.post(
+        EXTRA, {"order": order.pk, "description": "Fee", "price": 25, "quantity": 2}, format="json"
+    )
     data = clerk.get(detail(order.pk)).json()
     assert data["total_price"] == 40.0  # 2 x 25 - (9 EUR = 10 USD)
     assert data["total_price_currency"] == "USD"
 
-    clerk.post(EXTRA, {"order": order.pk, "price": 1, "price_currency": "GBP"}, format="json")
+    clerk.post(
+        EXTRA,
+        {"order": order.pk, "description": "Fee", "price": 1, "price_currency": "GBP"},
+        format="json",
+    )
     data = clerk.get(detail(order.pk)).json()
     assert data["total_price"] is None
     assert data["total_price_note"] == "No exchange rate from GBP to USD"
+
+
+def test_an_empty_extra_line_is_a_400_with_field_messages(clerk):
+    order = ReturnOrderFactory()
+    message = ["Give a description or a reference: an extra line must say what it is for"]
+    response = clerk.post(EXTRA, {"order": order.pk, "price": 5}, format="json")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"description": message, "reference": message},
+    )
+    assert not ReturnOrderExtraLine.objects.exists()
+    extra = ReturnOrderExtraLineFactory(order=order, reference="", description="Freight")
+    response = clerk.patch(f"{EXTRA}{extra.pk}/", {"description": ""}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"description", "reference"}
 
 
 def test_quantities_beyond_the_column_are_a_400_not_a_500(clerk):
@@ -1100,7 +1171,12 @@ def test_a_total_too_large_to_store_is_reported_not_a_500(clerk):
     order = ReturnOrderFactory(customer__currency="USD")
     response = clerk.post(
         EXTRA,
-        {"order": order.pk, "price": 9999999999999, "quantity": 9999999999},
+        {
+            "order": order.pk,
+            "description": "Huge",
+            "price": 9999999999999,
+            "quantity": 9999999999,
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -628,6 +628,67 @@ def test_extra_line_price_may_be_negative(user):
     assert reload(order).total_price == Money(-10, "USD")
 
 
+EMPTY_EXTRA = "Give a description or a reference: an extra line must say what it is for"
+
+
+@pytest.mark.parametrize(
+    "fields", [{}, {"reference": "", "description": ""}, {"reference": "  ", "description": "\t"}]
+)
+def test_an_extra_line_needs_a_description_or_a_reference(user, fields):
+    order = ReturnOrderFactory()
+    with pytest.raises(ValidationError) as caught:
+        services.return_order_extra_line_create(
+            order=order, user=user, price=Money(5, "USD"), **fields
+        )
+    assert caught.value.message_dict == {"description": [EMPTY_EXTRA], "reference": [EMPTY_EXTRA]}
+    assert not order.extra_lines.exists()
+
+
+@pytest.mark.parametrize("fields", [{"reference": "FR-1"}, {"description": "Freight"}])
+def test_a_description_or_a_reference_is_enough_for_an_extra_line(user, fields):
+    extra = services.return_order_extra_line_create(order=ReturnOrderFactory(), user=user, **fields)
+    assert reload(extra).pk == extra.pk
+
+
+def test_an_extra_line_cannot_be_emptied(user):
+    extra = ReturnOrderExtraLineFactory(reference="FR-1", description="Freight")
+    services.return_order_extra_line_update(extra=extra, user=user, data={"reference": ""})
+    with pytest.raises(ValidationError) as caught:
+        services.return_order_extra_line_update(extra=extra, user=user, data={"description": ""})
+    assert set(caught.value.message_dict) == {"description", "reference"}
+    assert reload(extra).description == "Freight"
+
+
+def test_adding_several_lines_is_all_or_nothing(user):
+    order = ReturnOrderFactory()
+    first = CustomerStockItemFactory(customer=order.customer)
+    bulk = CustomerBulkStockItemFactory(customer=order.customer)
+    other_line = ReturnOrderLineItemFactory(
+        order__customer=order.customer, order__status=S.IN_PROGRESS
+    )
+    elsewhere = other_line.item
+    with pytest.raises(ValidationError) as caught:
+        services.lines.return_order_lines_create(
+            order=order,
+            items=[(first, Decimal(1)), (bulk, Decimal(11)), (elsewhere, Decimal(1))],
+            user=user,
+        )
+    assert caught.value.message_dict["items"] == [
+        f"{bulk}: Return quantity exceeds stock quantity",
+        f"{elsewhere}: Stock item {elsewhere} is already on open return order "
+        f"{other_line.order.reference}",
+    ]
+    assert not order.lines.exists()
+    lines = services.lines.return_order_lines_create(
+        order=order, items=[(first, Decimal(1)), (bulk, Decimal(4))], user=user
+    )
+    assert sorted((line.item_id, line.quantity) for line in lines) == [
+        (first.pk, Decimal(1)),
+        (bulk.pk, Decimal(4)),
+    ]
+    assert reload(order).lines.count() == 2
+
+
 # -- the lock ------------------------------------------------------------------------------
 
 
@@ -685,12 +746,31 @@ def test_edit_completed_orders_setting_unlocks(user, location, set_setting):
     assert list(order.extra_lines.values_list("reference", flat=True)) == ["More"]
 
 
-def test_cancelled_order_is_not_locked(user):
-    order = ReturnOrderFactory(status=S.CANCELLED)
+def test_cancelled_order_is_locked_like_a_completed_one(user, set_setting):
+    order = ReturnOrderFactory(status=S.CANCELLED, description="Before")
     extra = ReturnOrderExtraLineFactory(order=order)
-    services.return_order_update(order=order, user=user, data={"description": "Still editable"})
-    services.return_order_extra_line_update(extra=extra, user=user, data={"notes": "n"})
-    assert reload(order).description == "Still editable"
+    for attempt in (
+        lambda: services.return_order_update(order=order, user=user, data={"description": "x"}),
+        lambda: services.return_order_extra_line_update(
+            extra=extra, user=user, data={"notes": "n"}
+        ),
+        lambda: services.return_order_extra_line_create(order=order, user=user, reference="x"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            attempt()
+        assert messages(exc) == LOCKED
+    assert reload(order).description == "Before"
+    set_setting(EDIT_COMPLETED, True)
+    services.return_order_update(order=order, user=user, data={"description": "Edited"})
+    assert reload(order).description == "Edited"
+
+
+def test_cancel_records_its_reason_in_the_history(user):
+    order = ReturnOrderFactory(status=S.IN_PROGRESS)
+    services.return_order_cancel(order=order, user=user, note="Customer found the manual")
+    entry = order.history.filter(kind="status").latest("pk")
+    assert (entry.from_status, entry.to_status) == (S.IN_PROGRESS, S.CANCELLED)
+    assert entry.note == "Customer found the manual"
 
 
 def test_order_with_received_lines_cannot_be_deleted(user, location):
@@ -737,9 +817,11 @@ def test_total_sums_lines_and_extra_lines_converting_currencies(user):
         order=order, item=CustomerStockItemFactory(customer=order.customer), user=user
     )
     services.return_order_extra_line_create(
-        order=order, user=user, price=Money(9, "EUR"), quantity=Decimal(2)
+        order=order, user=user, description="Freight", price=Money(9, "EUR"), quantity=Decimal(2)
     )
-    services.return_order_extra_line_create(order=order, user=user, price=Money(-3, "USD"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(-3, "USD")
+    )
     order = reload(order)
     # 5 + 4 x 2.50 + 2 x (9 EUR = 10 USD) - 3
     assert order.total_price == Money(32, "USD")
@@ -749,15 +831,21 @@ def test_total_sums_lines_and_extra_lines_converting_currencies(user):
 def test_total_is_in_the_customer_currency_when_the_order_has_none(user):
     set_rate("EUR", Decimal("0.9"))
     order = ReturnOrderFactory(customer__currency="EUR")
-    services.return_order_extra_line_create(order=order, user=user, price=Money(10, "USD"))
-    services.return_order_extra_line_create(order=order, user=user, price=Money(1, "EUR"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(10, "USD")
+    )
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(1, "EUR")
+    )
     assert reload(order).total_price == Money(10, "EUR")
 
 
 def test_order_currency_wins_and_changing_it_recalculates(user):
     set_rate("EUR", Decimal("0.9"))
     order = ReturnOrderFactory(customer__currency="USD", order_currency="EUR")
-    services.return_order_extra_line_create(order=order, user=user, price=Money(20, "USD"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(20, "USD")
+    )
     assert reload(order).total_price == Money(18, "EUR")
     services.return_order_update(order=order, user=user, data={"order_currency": None})
     assert reload(order).total_price == Money(20, "USD")
@@ -767,15 +855,21 @@ def test_conversion_between_two_non_base_currencies(user):
     set_rate("EUR", Decimal("0.9"))
     set_rate("GBP", Decimal("0.75"))
     order = ReturnOrderFactory(order_currency="GBP")
-    services.return_order_extra_line_create(order=order, user=user, price=Money(9, "EUR"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(9, "EUR")
+    )
     assert reload(order).total_price == Money("7.5", "GBP")
 
 
 def test_missing_rate_gives_no_total_and_a_note(user):
     order = ReturnOrderFactory(customer__currency="USD")
-    services.return_order_extra_line_create(order=order, user=user, price=Money(10, "USD"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(10, "USD")
+    )
     assert reload(order).total_price == Money(10, "USD")
-    services.return_order_extra_line_create(order=order, user=user, price=Money(10, "GBP"))
+    services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(10, "GBP")
+    )
     order = reload(order)
     assert order.total_price is None
     assert order.total_price_note == "No exchange rate from GBP to USD"
@@ -789,7 +883,9 @@ def test_missing_rate_gives_no_total_and_a_note(user):
 
 def test_total_follows_deleted_lines(user):
     order = ReturnOrderFactory()
-    extra = services.return_order_extra_line_create(order=order, user=user, price=Money(7, "USD"))
+    extra = services.return_order_extra_line_create(
+        order=order, user=user, description="Fee", price=Money(7, "USD")
+    )
     line = services.return_order_line_create(
         order=order,
         item=CustomerStockItemFactory(customer=order.customer),

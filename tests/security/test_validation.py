@@ -648,7 +648,8 @@ def test_numbers_still_take_numeric_strings(admin_client_api):
         admin_client_api,
         "post",
         EXTRA,
-        {"order": str(line.order_id), "quantity": "2.5", "price": "3"},
+        # An extra line must say what it is for: a description (or a reference).
+        {"order": str(line.order_id), "quantity": "2.5", "price": "3", "description": "Carriage"},
     )
     assert response.status_code == 201, response.content
     assert response.json()["quantity"] == 2.5

@@ -46,12 +46,23 @@ class Command(BaseCommand):
         ).exists():
             admin_password = _secret(secrets_path / "admin_password")
 
+        # The clerk keeps the file earlier releases wrote; the viewer has a password of its own.
         demo_password = _secret(secrets_path / "demo_password")
+        viewer_password = _secret(secrets_path / "viewer_password")
+        while viewer_password == demo_password:  # not in practice, but never the same
+            (secrets_path / "viewer_password").unlink()
+            viewer_password = _secret(secrets_path / "viewer_password")
         if not no_demo and not demo.demo_data_present():
             # The demo's workflow steps would otherwise print a dozen notification e-mails.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-                demo.load_demo_data(password=demo_password)
+                demo.load_demo_data(password=demo_password, viewer_password=viewer_password)
             self.stdout.write(self.style.SUCCESS("Loaded the demo data."))
+        viewer = User.objects.filter(username="viewer").first()
+        if viewer is not None and viewer.check_password(demo_password):
+            # Loaded by an earlier release with the clerk's password: give it its own.
+            viewer.set_password(viewer_password)
+            viewer.save(update_fields=["password"])
+            self.stdout.write(self.style.WARNING("The viewer now has its own password."))
 
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING(f"Boomerang is starting at {base_url}"))
@@ -63,5 +74,6 @@ class Command(BaseCommand):
             )
         if User.objects.filter(username="clerk").exists():
             self.stdout.write(f"  returns clerk:  clerk / {demo_password}")
-            self.stdout.write(f"  read-only user: viewer / {demo_password}")
+        if viewer is not None and viewer.check_password(viewer_password):
+            self.stdout.write(f"  read-only user: viewer / {viewer_password}")
         self.stdout.write("")
