@@ -4,7 +4,6 @@ Each thread uses its own database connection, closed when the thread ends. A bar
 the threads together so their transactions overlap.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from returns.models import ReturnOrder, ReturnOrderHistory, ReturnOrderLineItem
 from returns.statuses import ReturnOrderStatus
 from stock.models import StockItem, StockItemTracking
 from stock.statuses import StockHistoryCode
+from tests.concurrency import run_concurrently, split
 from tests.factories import CustomerFactory, LocationFactory, UserFactory
 from tests.returns.factories import (
     CustomerBulkStockItemFactory,
@@ -37,35 +37,6 @@ pytestmark = [
 
 THREADS = 6
 RETURNED = StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER
-
-
-def run_concurrently(count, work):
-    """Run ``work(index)`` in ``count`` threads at once; return ``(ok, value_or_exception)``."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = (True, work(index))
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = (False, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread deadlocked"
-    return results
-
-
-def split(results):
-    successes = [value for ok, value in results if ok]
-    failures = [value for ok, value in results if not ok]
-    return successes, failures
 
 
 def test_concurrent_receives_of_one_line_move_the_stock_once():

@@ -4,7 +4,6 @@ The same thread-and-barrier pattern as ``test_concurrency.py``: each thread has 
 connection, closed when it ends, and a barrier releases them together.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from returns.services import PartUse
 from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus
 from stock.models import StockItem, StockItemTracking
 from stock.statuses import StockHistoryCode, StockStatus
+from tests.concurrency import run_concurrently, split
 from tests.factories import BulkStockItemFactory, LocationFactory, StockItemFactory, UserFactory
 from tests.returns.factories import ReturnOrderFactory, ReturnOrderLineItemFactory
 
@@ -31,35 +31,6 @@ pytestmark = [
 ]
 
 THREADS = 6
-
-
-def run_concurrently(count, work):
-    """Run ``work(index)`` in ``count`` threads at once; return ``(ok, value_or_exception)``."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = (True, work(index))
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = (False, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread deadlocked"
-    return results
-
-
-def split(results):
-    successes = [value for ok, value in results if ok]
-    failures = [value for ok, value in results if not ok]
-    return successes, failures
 
 
 def received_line(user, location, order=None):
