@@ -1,5 +1,6 @@
 """Return-order serializers: InvenTree's field names; shape checks only, writes go to services."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -511,8 +512,30 @@ class CompleteSerializer(TransitionSerializer):
     )
 
 
+class ReceiveLineField(serializers.PrimaryKeyRelatedField):
+    """A line pk, looked up among the lines ``ReceiveSerializer`` read in one query.
+
+    A pk that is not among them (or not a plain integer) goes the usual way, so the answer
+    for a bad one is DRF's own message.
+    """
+
+    def to_internal_value(self, data):
+        prefetched = self.context.get(RECEIVE_LINES)
+        if prefetched is not None and not isinstance(data, bool):
+            try:
+                line = prefetched.get(int(data))
+            except (TypeError, ValueError, OverflowError):
+                line = None
+            if line is not None:
+                return line
+        return super().to_internal_value(data)
+
+
+RECEIVE_LINES = "receive_lines"
+
+
 class ReceiveLineSerializer(BaseSerializer):
-    item = serializers.PrimaryKeyRelatedField(
+    item = ReceiveLineField(
         queryset=ReturnOrderLineItem.objects.all(), label=_("Return order line item")
     )
     status = serializers.ChoiceField(
@@ -530,6 +553,21 @@ class ReceiveSerializer(BaseSerializer):
         queryset=StockLocation.objects.all(), label=_("Location")
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=512)
+
+    def to_internal_value(self, data):
+        # One query for every listed line, not one per line (see ReceiveLineField).
+        entries = data.get("items") if isinstance(data, Mapping) else None
+        if isinstance(entries, list):
+            pks = set()
+            for entry in entries:
+                raw = entry.get("item") if isinstance(entry, Mapping) else None
+                if isinstance(raw, int) and not isinstance(raw, bool):
+                    pks.add(raw)
+                elif isinstance(raw, str) and raw.strip().isdigit():
+                    pks.add(int(raw))
+            pks = {pk for pk in pks if 0 < pk < 2**63}
+            self.context[RECEIVE_LINES] = ReturnOrderLineItem.objects.in_bulk(pks)
+        return super().to_internal_value(data)
 
 
 class HistorySerializer(BaseSerializer):

@@ -23,7 +23,7 @@ from returns.statuses import (
     ReturnOrderStatus,
 )
 from stock import services as stock_services
-from stock.models import StockItem, StockLocation
+from stock.models import StockItem, StockItemTracking, StockLocation
 from stock.statuses import StockHistoryCode, StockStatus
 
 
@@ -123,6 +123,9 @@ def return_order_receive(
     # applies when the request gives none.
     chosen = receipt_statuses(requested)
     moved = []
+    tracking = []
+    tracking_user = user if user is not None and user.is_authenticated else None
+    now = timezone.now()
     for pk in requested:
         line = locked_lines[pk]
         stock_item = items[line.item_id]
@@ -140,17 +143,25 @@ def return_order_receive(
         stock_item.status = status
         stock_item.location = location
         stock_item.customer = None
-        stock_item.save(update_fields=["status", "location", "customer", "updated"])
-        stock_services.stock_item_add_tracking(
-            item=stock_item,
-            code=StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER,
-            user=user,
-            notes=note,
-            deltas=deltas,
+        stock_item.updated = now
+        tracking.append(
+            StockItemTracking(
+                item=stock_item,
+                tracking_type=StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER,
+                user=tracking_user,
+                notes=note or None,
+                deltas=deltas,
+            )
         )
         line.received_date = today
-        line.save(update_fields=["item", "received_date"])
         moved.append(stock_item)
+    # Whatever the number of lines: one write each for the items, their tracking and the
+    # lines (a partial bulk return splits its item first, above).
+    StockItem.objects.bulk_update(moved, ["status", "location", "customer", "updated"])
+    StockItemTracking.objects.bulk_create(tracking)
+    ReturnOrderLineItem.objects.bulk_update(
+        [locked_lines[pk] for pk in requested], ["item", "received_date"]
+    )
 
     _history(
         order,

@@ -192,3 +192,55 @@ def test_history_list(reader, django_assert_num_queries):
     ten = get(reader, url, {}, PERMISSION_QUERIES + 2, django_assert_num_queries)
     assert (len(six), len(ten)) == (6, 10)
     assert ten[0]["user_detail"]["username"]
+
+
+def _receive_queries(lines) -> int:
+    """The queries ``return_order_receive`` makes for ``lines`` serialized lines."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from returns import services
+
+    user = UserFactory()
+    order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    pks = [ReturnOrderLineItemFactory(order=order).pk for _ in range(lines)]
+    location = LocationFactory()
+    with CaptureQueriesContext(connection) as captured:
+        moved = services.return_order_receive(
+            order=order, lines=[(pk, None) for pk in pks], location=location, user=user
+        )
+    assert len(moved) == lines
+    return len(captured)
+
+
+def test_receiving_costs_the_same_queries_for_one_line_and_for_twenty():
+    # Items, tracking entries and lines are written in bulk, not once per line.
+    one = _receive_queries(1)
+    assert _receive_queries(20) == one
+    assert one <= 15
+
+
+def _api_receive_queries(client_for, lines) -> int:
+    """The queries ``POST ro/<pk>/receive/`` makes for ``lines`` serialized lines."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = client_for(return_order=["view", "add"], stock=["view", "change"])
+    clerk.force_authenticate(User.objects.get(pk=clerk.user.pk))
+    order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    pks = [ReturnOrderLineItemFactory(order=order).pk for _ in range(lines)]
+    body = {"items": [{"item": pk} for pk in pks], "location": LocationFactory().pk}
+    with CaptureQueriesContext(connection) as captured:
+        response = clerk.post(f"/api/order/ro/{order.pk}/receive/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["stock_items"]) == lines
+    return len(captured)
+
+
+def test_receiving_through_the_api_costs_the_same_queries_for_one_line_and_for_twenty(
+    client_for,
+):
+    # The body's lines are read in one query, not one lookup per line.
+    one = _api_receive_queries(client_for, 1)
+    assert _api_receive_queries(client_for, 20) == one
+    assert one <= 15 + PERMISSION_QUERIES
