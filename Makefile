@@ -21,6 +21,8 @@ help:
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make fuzz     a long schemathesis campaign over every API operation"
 	@echo "make bench-load  gunicorn + PostgreSQL under a mixed load, then a consistency check"
+	@echo "make bench    the benchmark suite: 1,000 vs BENCH_ORDERS (100,000) orders, targets met?"
+	@echo "make bench-quick  the same with 1,000 vs 20,000 orders, in a few minutes"
 
 $(STAMP): pyproject.toml
 	@bash scripts/ensure_system_libs.sh
@@ -93,6 +95,22 @@ BENCH_DATABASE_URL ?= $(TEST_DATABASE_URL)
 bench-load: install
 	$(BIN)/pip install --quiet ".[bench]"
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/load.py
+
+# Benchmark suite: seeds 1,000 and BENCH_ORDERS orders into throwaway databases on the
+# PostgreSQL server of BENCH_DATABASE_URL, serves each with gunicorn, measures latency, queries,
+# throughput and memory against reference views, and writes bench/results/latest.md. Exits
+# non-zero when a target is missed. BENCH_ARGS for more options (`python -m bench --help`).
+BENCH_ORDERS ?= 100000
+
+.PHONY: bench bench-quick
+bench: install
+	$(BIN)/pip install --quiet ".[bench]"
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_ORDERS="$(BENCH_ORDERS)" \
+		$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/pip install --quiet ".[bench]"
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -7,9 +7,12 @@ from functools import cache
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import BooleanField, Expression
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as df
 from rest_framework import exceptions, filters
+
+from common import validators
 
 # Primary keys and integer columns are signed 64-bit at most. SQLite cannot bind a larger
 # Python int (OverflowError) and PostgreSQL refuses it, so a filter value outside this range
@@ -53,6 +56,39 @@ def search_truncated(text: str | None) -> tuple[str, bool]:
     text = (text or "").strip()
     kept = " ".join(text[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_TERMS])
     return kept, kept != " ".join(text.split())
+
+
+class InSubquery(Expression):
+    """``column IN (subquery)``, written for PostgreSQL as ``column = ANY(ARRAY(subquery))``.
+
+    PostgreSQL plans ``IN (subquery)`` as a semi-join (building every row of the outer query
+    to probe it) or, inside an ``OR``, as a filter no index can serve; ``ARRAY(subquery)``
+    runs once, before the outer query, which then reads the matches through an index on
+    ``column``. SQLite runs ``IN (subquery)`` once and reads the matches by index already.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, key, keys):
+        super().__init__()
+        self.key, self.keys = key, keys
+
+    def get_source_expressions(self):
+        return [self.key, self.keys]
+
+    def set_source_expressions(self, exprs):
+        self.key, self.keys = exprs
+
+    def as_sql(self, compiler, connection):
+        key, key_params = compiler.compile(self.key)
+        keys, keys_params = compiler.compile(self.keys)
+        return f"{key} IN {keys}", (*key_params, *keys_params)
+
+    def as_postgresql(self, compiler, connection):
+        key, key_params = compiler.compile(self.key)
+        keys, keys_params = compiler.compile(self.keys)
+        return f"{key} = ANY(ARRAY{keys})", (*key_params, *keys_params)
 
 
 class SearchFilter(filters.SearchFilter):
@@ -168,11 +204,26 @@ def bound_integer_filters(filterset) -> None:
 
 class FilterSet(df.FilterSet):
     """Base of every FilterSet: integer and primary-key filters take only values that fit a
-    signed 64-bit column, so ``?location=99999999999999999999`` is a 400, not a 500."""
+    signed 64-bit column, so ``?location=99999999999999999999`` is a 400, not a 500; dates
+    out of range are a 400 too (API) or a message beside the field (pages).
+
+    The form class is made once per FilterSet class, not once per request as django-filter
+    does (a tenth of a list request's cost): its fields depend only on the class's filters,
+    and each form instance copies them, as any Django form does.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bound_integer_filters(self)
+
+    def get_form_class(self):
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            validators.bound_form_dates(form_class.base_fields.values())
+            cls._form_class = form_class
+        return form_class
 
 
 class DjangoFilterBackend(df.DjangoFilterBackend):

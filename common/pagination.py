@@ -1,9 +1,10 @@
 """Limit/offset paging as InvenTree's API has it, with ``limit`` and ``offset`` checked."""
 
+from django.db.models import F, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
-from common.filters import INT64_MAX
+from common.filters import INT64_MAX, InSubquery
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
@@ -43,3 +44,53 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"].update({"minimum": 0, "maximum": INT64_MAX})
         return parameters
+
+
+class KeysFirstPagination(LimitOffsetPagination):
+    """Limit/offset paging whose last page costs about what its first page costs.
+
+    With ``OFFSET``, the database builds every row it skips on the way to the page: its joins
+    and its annotations. So the page's primary keys are picked on the bare filtered and
+    ordered query (joining only what the filters and the ordering need), and only those rows
+    are joined, annotated and ordered, in the same query: the count and the page, as with
+    plain paging, and the same rows in the same order. For querysets whose rows are
+    expensive to build and whose ordering is total (it ends with the primary key).
+    """
+
+    def paginate_queryset(self, queryset, request, view=None, *, read=list):
+        """The page, or None without ``limit``; ``read`` turns the page's queryset into rows
+        (a list of model instances by default)."""
+        self.request = request
+        offset = self.get_offset(request)  # checked even when there is no limit, as above
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.count = self.get_count(queryset)
+        self.offset = offset
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return list(read(page_by_keys(queryset, self.offset, self.limit, count=self.count)))
+
+
+def page_by_keys(
+    queryset: QuerySet, offset: int, limit: int, *, count: int | None = None
+) -> QuerySet:
+    """``queryset[offset:offset + limit]``, whose skipped rows are never joined or annotated.
+
+    The keys come from the same queryset (same filters, same ordering), reduced to its
+    primary key; the rows are then read by key and ordered again (cheap: ``limit`` rows).
+    Given the ``count``, a page in the second half is picked from the other end, in reverse
+    order (the same rows, as the ordering is total), so the database walks at most half of
+    the rows, and the last page costs what the first does.
+    """
+    stop = offset + limit
+    if count is not None and queryset.ordered and offset > count - stop:
+        stop = count - offset
+        offset = max(count - offset - limit, 0)
+        queryset_for_keys = queryset.reverse()
+    else:
+        queryset_for_keys = queryset
+    keys = queryset_for_keys.values("pk")[offset:stop]
+    return queryset.filter(InSubquery(F("pk"), Subquery(keys)))

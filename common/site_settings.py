@@ -1,9 +1,14 @@
 """Site-wide settings: definitions registered by the apps, values stored in ``SiteSetting``.
 
-Values are stored as text; ``get_value`` returns them typed. Reading a setting costs one query.
+Values are stored as text; ``get_value`` returns them typed. Reading a setting costs one query,
+once per request: within a request each key is read once and remembered until the response is
+built (a page's view, its decorator and its context processors ask for the same keys; see
+``RequestSettingsMiddleware``). Outside a request (commands, tasks, tests calling services
+directly) every read goes to the database.
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,11 +67,46 @@ def definitions() -> list[SettingDefinition]:
     return sorted(_definitions.values(), key=lambda d: d.key)
 
 
-def get_value(key: str) -> Any:
+# The raw stored values read during the current request (None: not in a request, do not keep).
+# A context variable, so that threads and requests never see each other's values.
+_request_values: ContextVar[dict[str, str | None] | None] = ContextVar(
+    "site_setting_values", default=None
+)
+
+
+class RequestSettingsMiddleware:
+    """Remember each setting read during a request until the request's response is built.
+
+    A middleware, not the request signals: its ``finally`` forgets the values also when the
+    view raises, so code running later on the same thread never reads a stale value.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_values.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_values.reset(token)
+
+
+def _stored(key: str) -> str | None:
     from common.models import SiteSetting
 
-    spec = _definitions[key]
+    remembered = _request_values.get()
+    if remembered is not None and key in remembered:
+        return remembered[key]
     stored = SiteSetting.objects.filter(key=key).values_list("value", flat=True).first()
+    if remembered is not None:
+        remembered[key] = stored
+    return stored
+
+
+def get_value(key: str) -> Any:
+    spec = _definitions[key]
+    stored = _stored(key)
     if stored is None:
         return spec.default
     try:
@@ -92,6 +132,10 @@ def set_value(key: str, raw: Any, *, user=None) -> Any:
         value = validate_value(key, raw)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from exc
+    # Forget rather than remember the new value: the transaction may still roll back.
+    remembered = _request_values.get()
+    if remembered is not None:
+        remembered.pop(key, None)
     SiteSetting.objects.update_or_create(
         key=key,
         defaults={

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request reads each site setting once (the page, its decorator, the navigation).
+    "common.site_settings.RequestSettingsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,10 +127,28 @@ TEMPLATES = [
     },
 ]
 
+
+def env_seconds(name: str, default: int) -> int | None:
+    """A number of seconds from the environment; ``none`` means no limit (Django's None)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw == "none":
+        return None
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds or 'none'.")
+    return int(raw)
+
+
+# Connections are kept between requests (opening one costs a PostgreSQL round trip and a
+# backend process per request) and checked before each request reuses them, so a database
+# restart costs one failed check, not failed requests. DATABASE_CONN_MAX_AGE=0 closes the
+# connection after every request, as Django's default does.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=env_seconds("DATABASE_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -266,7 +286,8 @@ REST_FRAMEWORK = {
     ],
     # JSON first: the inventree client sends "Accept: */*" and needs exactly application/json.
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's, repairing stored text that UTF-8 cannot encode (common/renderers.py).
+        "common.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # A JSON body must be one object, nested at most 64 levels: anything else is a 400.

@@ -12,10 +12,17 @@ from rest_framework.response import Response
 
 from common.api import ServiceWriteMixin, StatusView
 from common.export import DataExportMixin, requested_format
-from common.filters import FilterSet
+from common.filters import DjangoFilterBackend, FilterSet, OrderingFilter
+from common.pagination import KeysFirstPagination
 from common.site_settings import TRUE_VALUES
 from returns import exports, selectors, services
-from returns.filters import ORDER_SEARCH_FIELDS, RefundFilter, RepairFilter, ReturnOrderFilter
+from returns.filters import (
+    ORDER_SEARCH_FIELDS,
+    OrderSearchFilter,
+    RefundFilter,
+    RepairFilter,
+    ReturnOrderFilter,
+)
 from returns.models import (
     ProjectCode,
     ReturnOrder,
@@ -25,6 +32,11 @@ from returns.models import (
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
+)
+from returns.representation import (
+    ReturnOrderPagination,
+    ReturnOrderReader,
+    order_rows_queryset,
 )
 from returns.serializers import (
     CompleteSerializer,
@@ -70,6 +82,11 @@ class ReturnOrderMixin(ServiceWriteMixin):
 
 
 class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIView):
+    # Each row carries ten joined tables and three line counts: a deep page must not build
+    # them for every row it skips.
+    pagination_class = ReturnOrderPagination
+    # The default backends, with the search the index page uses (returns.filters).
+    filter_backends = [DjangoFilterBackend, OrderSearchFilter, OrderingFilter]
     filterset_class = ReturnOrderFilter
     export_table = exports.ORDER_TABLE
     hide_notes = True
@@ -98,6 +115,17 @@ class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIV
     }
     ordering = ["-reference"]
 
+    def list(self, request, *args, **kwargs):
+        # The serializer's JSON from plain rows (returns.representation); exports keep theirs.
+        if requested_format(request.query_params) is not None or not ReturnOrderReader.covers():
+            return super().list(request, *args, **kwargs)
+        reader = ReturnOrderReader(request=request, hide_notes=self.hide_notes)
+        queryset = self.filter_queryset(order_rows_queryset(request))
+        page = self.paginator.paginate_rows(queryset, request, reader)
+        if page is not None:
+            return self.get_paginated_response(reader.represent(page))
+        return Response(reader.represent(list(reader.rows(queryset))))
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,6 +142,17 @@ class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIV
 
 
 class ReturnOrderDetail(ReturnOrderMixin, generics.RetrieveUpdateDestroyAPIView):
+    def retrieve(self, request, *args, **kwargs):
+        # As get_object() does, with the order read as a row (see ReturnOrderList.list).
+        if not ReturnOrderReader.covers():
+            return super().retrieve(request, *args, **kwargs)
+        reader = ReturnOrderReader(request=request)
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        rows = reader.rows(self.filter_queryset(order_rows_queryset(request)))
+        row = generics.get_object_or_404(rows, **{self.lookup_field: self.kwargs[lookup]})
+        self.check_object_permissions(request, row)
+        return Response(reader.represent_one(row))
+
     def perform_service_update(self, order, data):
         services.return_order_update(order=order, user=self.request.user, data=_order_data(data))
 
@@ -302,6 +341,8 @@ class LineMixin(ServiceWriteMixin):
 
 
 class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView):
+    # Lines join their order, item, part, location and customer: see ReturnOrderList.
+    pagination_class = KeysFirstPagination
     filterset_class = LineFilter
     export_table = exports.LINE_TABLE
     search_fields = ["item__serial", "item__part__name", "item__part__description", "reference"]

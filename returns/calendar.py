@@ -1,35 +1,44 @@
 """The return-order calendar feed: its filters, its validators and its iCalendar body.
 
-The body is a pure function of the selected orders and a few settings — no "now", no
-"overdue" — so the same data always gives the same bytes and a strong ETag stays valid for as
-long as nothing changes. ``returns.selectors.return_order_feed_changed_at`` tells, in one
-query, whether anything did; the ETag of the body last rendered for that state is kept in the
-cache, so a client revalidating an unchanged feed gets its 304 without a render.
+The body is a pure function of the selected orders and of a few request-time inputs — the
+base URL, the instance name, the language, ``FEED_FORMAT`` — with no "now" and no "overdue",
+so the same data always gives the same bytes. The ETag is therefore computed from those
+inputs and from ``returns.selectors.return_order_feed_changed_at`` (one query), not from the
+body: any worker answers a revalidation with a 304 without rendering, and without a cache.
+
+The events are written here rather than through icalendar's component tree, which costs
+many times more for the thousands of events a feed holds. The TEXT escaping and the line
+folding below reproduce icalendar's byte for byte (the tests compare them); icalendar still
+builds the calendar's own few lines.
 """
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import icalendar
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import translation
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from icalendar import Calendar, vDate, vDatetime, vDuration, vText, vUri
-from icalendar.parser import Contentline, Contentlines
+from icalendar import Calendar, vDuration, vText
 
 from returns.models import ReturnOrder
 from returns.statuses import ReturnOrderStatus
 
 # Raise when the body changes for the same data, so no client keeps an old ETag's 304.
-FEED_FORMAT = 1
+FEED_FORMAT = 2
 # The refresh interval suggested to clients (RFC 7986 REFRESH-INTERVAL, Outlook's TTL).
 REFRESH_INTERVAL = datetime.timedelta(hours=1)
-ETAG_CACHE_SECONDS = 24 * 60 * 60
 PRODID = "-//Boomerang//Return order calendar//EN"
 FOLD_AT = 75  # octets (RFC 5545 §3.1)
+END = b"END:VCALENDAR\r\n"
+
+# A pk no order has, for building every event's URL from one reverse().
+_PK_PLACEHOLDER = 987654321987654321
+_CLOSED = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED)
+_ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,59 @@ def event_uid(order_pk: int, host: str) -> str:
     return f"returnorder-{order_pk}@{host}"
 
 
+# -- serialization -------------------------------------------------------------------------
+
+
+def ical_text(value: str) -> str:
+    r"""An iCalendar TEXT value (RFC 5545 §3.3.11), escaped exactly as icalendar does.
+
+    The order matters: a literal ``\N`` first becomes a newline, backslashes are doubled
+    before ``;`` and ``,`` gain theirs, and CRLF, LF and a lone CR all become ``\n``.
+    """
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def content_line(data: bytes) -> bytes:
+    """One content line, folded as icalendar folds it, with its CRLF.
+
+    Every physical line holds at most 74 octets after its leading space (icalendar stops
+    one short of RFC 5545's 75), a fold never falls inside a UTF-8 sequence, and a fold that
+    would leave a ``\\`` or ``^`` last on a line moves that character to the next one, so no
+    escape is split across lines.
+    """
+    size = len(data)
+    limit = FOLD_AT - 1
+    if size <= limit:
+        return data + b"\r\n"
+    pieces = []
+    start = 0
+    while size - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: fold before its start
+            end -= 1
+        if end - start > 1 and data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces) + b"\r\n"
+
+
+def _utc_stamp(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).isoformat(timespec="seconds")[:19].translate(_NO_SEPS)
+
+
+_NO_SEPS = str.maketrans("", "", "-:")
+
+
 class _Labels:
     """The feed's words, translated once per render rather than once per event."""
 
@@ -70,96 +132,14 @@ class _Labels:
         self.description = _("Description: %(text)s")
         self.no_customer = _("No customer")
         self.nobody = _("nobody")
-        self.category = _text(_("Return order"))
+        self.category = ical_text(_("Return order"))
+
+    def key(self) -> str:
+        return repr(sorted(vars(self).items()))
 
 
-def _text(value: str) -> str:
-    """An iCalendar TEXT value, escaped by icalendar (``\\``, ``;``, ``,``, newlines)."""
-    return vText(value).to_ical().decode()
-
-
-def _stamp(value: datetime.datetime) -> str:
-    return vDatetime(value.astimezone(datetime.UTC)).to_ical().decode()
-
-
-def _summary(order: ReturnOrder, customer: str, labels: _Labels) -> str:
-    summary = f"{order.reference} — {customer}"
-    if order.status in (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED):
-        summary += f" ({labels.status[order.status]})"
-    return summary
-
-
-def _description(order: ReturnOrder, customer: str, url: str, labels: _Labels) -> str:
-    lines = [
-        labels.customer % {"customer": customer},
-        labels.status_line % {"status": labels.status[order.status]},
-        labels.lines % {"received": order.received_lines, "total": order.line_items},
-        labels.responsible
-        % {"responsible": order.responsible.name if order.responsible_id else labels.nobody},
-    ]
-    if order.customer_reference:
-        lines.append(labels.customer_reference % {"ref": order.customer_reference})
-    if order.description:
-        lines.append(labels.description % {"text": order.description})
-    # Google Calendar ignores URL: put the link where every client shows it.
-    lines.append(url)
-    return "\n".join(lines)
-
-
-def order_event(order: ReturnOrder, *, base_url: str, host: str, labels: _Labels) -> bytes:
-    """One VEVENT: an all-day event on the order's target date, serialized.
-
-    DTEND is the day after DTSTART (RFC 5545 §3.6.1: it is exclusive). Values are encoded
-    and lines folded by icalendar; the lines are put together here because building
-    icalendar's component tree costs several times more, and a feed holds thousands.
-    Any stored date renders: on the last date Python knows (9999-12-31) DTEND is left out,
-    which RFC 5545 reads as the same one-day event.
-    """
-    customer = order.customer.name if order.customer_id else labels.no_customer
-    url = base_url + order.get_absolute_url()
-    changed = _stamp(order.updated_at)
-    start = order.target_date
-    dtend = (
-        ["DTEND;VALUE=DATE:" + vDate(start + datetime.timedelta(days=1)).to_ical().decode()]
-        if start < datetime.date.max
-        else []
-    )
-    lines = [
-        "BEGIN:VEVENT",
-        "UID:" + _text(event_uid(order.pk, host)),
-        "DTSTAMP:" + changed,
-        "LAST-MODIFIED:" + changed,
-        "CREATED:"
-        + _stamp(datetime.datetime.combine(order.creation_date, datetime.time(), datetime.UTC)),
-        f"SEQUENCE:{int(order.target_date_sequence)}",
-        "DTSTART;VALUE=DATE:" + vDate(start).to_ical().decode(),
-        *dtend,
-        "SUMMARY:" + _text(_summary(order, customer, labels)),
-        "DESCRIPTION:" + _text(_description(order, customer, url, labels)),
-        "URL:" + vUri(url).to_ical().decode(),
-        "CATEGORIES:" + labels.category,
-        "STATUS:" + ("CANCELLED" if order.status == ReturnOrderStatus.CANCELLED else "CONFIRMED"),
-        # A deadline, not a meeting: it must not make anyone look busy.
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-    ]
-    return b"".join(_content_line(line) for line in lines)
-
-
-def _content_line(line: str) -> bytes:
-    data = line.encode()
-    # icalendar keeps lines under 75 octets; most are shorter and need no folding.
-    if len(data) < FOLD_AT:
-        return data + b"\r\n"
-    return Contentlines([Contentline(line)]).to_ical()
-
-
-def return_order_calendar(orders: Iterable[ReturnOrder]) -> bytes:
-    """The feed's iCalendar body (RFC 5545 and 7986): CRLF, folded at 75 octets, escaped.
-
-    The VCALENDAR and its properties are built by icalendar; the events go in before its
-    END line. Orders are consumed one at a time, so only the body's bytes are held.
-    """
+def _envelope() -> bytes:
+    """The VCALENDAR's own lines, built by icalendar, without the closing END line."""
     name = calendar_name()
     calendar = Calendar()
     calendar.add("version", "2.0")
@@ -178,21 +158,199 @@ def return_order_calendar(orders: Iterable[ReturnOrder]) -> bytes:
     calendar.add("refresh-interval", vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     envelope = calendar.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    assert envelope.endswith(end)
+    assert envelope.endswith(END)
+    return envelope[: -len(END)]
 
-    base_url = settings.BOOMERANG_BASE_URL
-    host = uid_host()
-    labels = _Labels()
-    chunks = [envelope[: -len(end)]]
-    chunks.extend(order_event(o, base_url=base_url, host=host, labels=labels) for o in orders)
-    chunks.append(end)
+
+def _order_path_template() -> tuple[str, str]:
+    """An order page's path as (before the pk, after it), from one reverse()."""
+    try:
+        path = reverse("returns:detail", kwargs={"pk": _PK_PLACEHOLDER})
+    except NoReverseMatch:  # the same fallback as ReturnOrder.get_absolute_url
+        path = f"/returns/{_PK_PLACEHOLDER}/"
+    before, _placeholder, after = path.rpartition(str(_PK_PLACEHOLDER))
+    return before, after
+
+
+class FeedContext:
+    """Everything a feed's body depends on besides its orders, read once per request.
+
+    ``key()`` covers all of it, so two requests with equal keys and equal order data get
+    the same bytes; the ETag is built on it.
+    """
+
+    def __init__(self):
+        self.head = _envelope()
+        self.base_url = settings.BOOMERANG_BASE_URL
+        self.host = uid_host()
+        self.labels = _Labels()
+        before, after = _order_path_template()
+        self.url_before = self.base_url + before
+        self.url_after = after
+
+    def key(self) -> str:
+        return repr(
+            (
+                FEED_FORMAT,
+                icalendar.__version__,
+                self.head,
+                self.host,
+                self.url_before,
+                self.url_after,
+                self.labels.key(),
+            )
+        )
+
+
+def feed_etag(
+    *, context: FeedContext, changed_at: datetime.datetime | None, query: FeedQuery, user
+) -> str:
+    """A strong ETag for the body these inputs render, without rendering it.
+
+    ``changed_at`` stands for the orders and everything shown with them (the services and
+    ``returns.signals`` move it on every change, deletions and group membership included);
+    the user only matters to ``assigned_to_me``, whose owners follow from the user and their
+    groups.
+    """
+    parts = (
+        changed_at.isoformat() if changed_at else "",
+        query,
+        user.pk if query.assigned_to_me else None,
+        context.key(),
+    )
+    return f'"{hashlib.sha256(repr(parts).encode()).hexdigest()}"'
+
+
+# A row of ``returns.selectors.return_orders_for_calendar``, in ``CALENDAR_FIELDS`` order.
+CalendarRow = tuple
+
+
+def order_row(order: ReturnOrder) -> CalendarRow:
+    """An order instance (with ``line_items`` and ``received_lines``) as a calendar row."""
+    return (
+        order.pk,
+        order.reference,
+        order.description,
+        order.customer_reference,
+        order.status,
+        order.target_date,
+        order.creation_date,
+        order.updated_at,
+        order.target_date_sequence,
+        order.customer.name if order.customer_id else None,
+        order.responsible.name if order.responsible_id else None,
+        order.line_items,
+        order.received_lines,
+    )
+
+
+def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes]:
+    """Each order as one all-day VEVENT on its target date, serialized.
+
+    DTEND is the day after DTSTART (RFC 5545 §3.6.1: it is exclusive); on the last date
+    Python knows (9999-12-31) it is left out, which RFC 5545 reads as the same one-day event.
+    """
+    labels = context.labels
+    status_labels = labels.status
+    url_before, url_after = context.url_before, context.url_after
+    uid_after = "@" + ical_text(context.host)
+    begin = b"BEGIN:VEVENT\r\n"
+    tail = {
+        status: (
+            content_line(("CATEGORIES:" + labels.category).encode())
+            + b"STATUS:"
+            + (b"CANCELLED" if status == ReturnOrderStatus.CANCELLED else b"CONFIRMED")
+            # A deadline, not a meeting: it must not make anyone look busy.
+            + b"\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+        )
+        for status in status_labels
+    }
+    dates: dict[datetime.date, str] = {}
+    stamps: dict[datetime.datetime, str] = {}
+
+    def day(value: datetime.date) -> str:
+        text = dates.get(value)
+        if text is None:
+            text = dates[value] = value.isoformat().replace("-", "")
+        return text
+
+    for (
+        pk,
+        reference,
+        description,
+        customer_reference,
+        status,
+        target_date,
+        creation_date,
+        updated_at,
+        sequence,
+        customer,
+        responsible,
+        line_items,
+        received_lines,
+    ) in rows:
+        if customer is None:
+            customer = labels.no_customer
+        url = f"{url_before}{pk}{url_after}"
+        changed = stamps.get(updated_at)
+        if changed is None:
+            changed = stamps[updated_at] = _utc_stamp(updated_at) + "Z"
+        start = day(target_date)
+        dtend = (
+            f"DTEND;VALUE=DATE:{day(target_date + _ONE_DAY)}\r\n"
+            if target_date < datetime.date.max
+            else ""
+        )
+        dates_block = (
+            f"DTSTAMP:{changed}\r\nLAST-MODIFIED:{changed}\r\n"
+            f"CREATED:{day(creation_date)}T000000Z\r\nSEQUENCE:{int(sequence)}\r\n"
+            f"DTSTART;VALUE=DATE:{start}\r\n{dtend}"
+        )
+        summary = f"{reference} — {customer}"
+        if status in _CLOSED:
+            summary += f" ({status_labels[status]})"
+        lines = [
+            labels.customer % {"customer": customer},
+            labels.status_line % {"status": status_labels[status]},
+            labels.lines % {"received": received_lines, "total": line_items},
+            labels.responsible
+            % {"responsible": responsible if responsible is not None else labels.nobody},
+        ]
+        if customer_reference:
+            lines.append(labels.customer_reference % {"ref": customer_reference})
+        if description:
+            lines.append(labels.description % {"text": description})
+        # Google Calendar ignores URL: put the link where every client shows it.
+        lines.append(url)
+        # One object per event: the body's pieces cost their headers as well as their bytes.
+        yield b"".join(
+            (
+                begin,
+                content_line(f"UID:returnorder-{pk}{uid_after}".encode()),
+                dates_block.encode(),
+                content_line(("SUMMARY:" + ical_text(summary)).encode()),
+                content_line(("DESCRIPTION:" + ical_text("\n".join(lines))).encode()),
+                content_line(("URL:" + url).encode()),
+                tail[status],
+            )
+        )
+
+
+def calendar_body(rows: Iterable[CalendarRow], context: FeedContext | None = None) -> bytes:
+    """The feed's iCalendar body (RFC 5545 and 7986): CRLF, folded at 75 octets, escaped.
+
+    Rows are consumed one at a time; only the body's bytes are held, never the orders.
+    """
+    context = context or FeedContext()
+    chunks = [context.head]
+    chunks.extend(_events(rows, context))
+    chunks.append(END)
     return b"".join(chunks)
 
 
-def body_etag(body: bytes) -> str:
-    """A strong ETag: the SHA-256 of the exact bytes sent."""
-    return f'"{hashlib.sha256(body).hexdigest()}"'
+def return_order_calendar(orders: Iterable[ReturnOrder]) -> bytes:
+    """``calendar_body`` for order instances that carry ``line_items`` and ``received_lines``."""
+    return calendar_body(order_row(order) for order in orders)
 
 
 def last_modified(changed_at: datetime.datetime | None, now: datetime.datetime) -> int | None:
@@ -207,26 +365,3 @@ def last_modified(changed_at: datetime.datetime | None, now: datetime.datetime) 
         return None
     stamp = int(changed_at.timestamp())
     return stamp if stamp < int(now.timestamp()) else None
-
-
-def _etag_cache_key(changed_at: datetime.datetime | None, query: FeedQuery, user) -> str:
-    # Everything the body depends on besides the orders themselves, which ``changed_at``
-    # stands for. The user only matters to "assigned to me".
-    parts = (
-        FEED_FORMAT,
-        changed_at.isoformat() if changed_at else "",
-        query,
-        user.pk if query.assigned_to_me else None,
-        settings.BOOMERANG_BASE_URL,
-        settings.BOOMERANG_INSTANCE_NAME,
-        translation.get_language(),
-    )
-    return "returns:calendar-etag:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-def cached_etag(changed_at, query: FeedQuery, user) -> str | None:
-    return cache.get(_etag_cache_key(changed_at, query, user))
-
-
-def remember_etag(changed_at, query: FeedQuery, user, etag: str) -> None:
-    cache.set(_etag_cache_key(changed_at, query, user), etag, ETAG_CACHE_SECONDS)

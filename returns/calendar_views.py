@@ -13,7 +13,7 @@ Whoever it is needs ``returns.view_returnorder``.
 """
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -25,11 +25,11 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from common.filters import INT64_MAX
 from common.permissions import RolePermission, required_permissions
+from common.renderers import JSONRenderer
 from returns import calendar, selectors
 from returns.models import ReturnOrder
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
@@ -179,40 +179,35 @@ class ReturnOrderCalendarFeed(APIView):
         query = params.to_query()
         user = request.user
 
+        # The validators come from the database state, not from a rendered body, so any
+        # worker, cold or warm, answers a revalidation without rendering. They are read
+        # before the orders: a change committed in between gives a body newer than its
+        # validators, which the next poll replaces, never an old body under new validators,
+        # which a client would keep until the feed next changed.
         changed_at = selectors.return_order_feed_changed_at()
         modified = calendar.last_modified(changed_at, timezone.now())
-        etag = calendar.cached_etag(changed_at, query, user)
-        if etag is not None:
-            not_modified = get_conditional_response(
-                request._request, etag=etag, last_modified=modified
-            )
-        else:
-            # Without a known ETag only If-Modified-Since can be answered before rendering.
-            not_modified = None
-            if not request.headers.get("If-None-Match"):
-                not_modified = get_conditional_response(request._request, last_modified=modified)
-        if isinstance(not_modified, HttpResponseNotModified):
-            return self._headers(not_modified, etag, modified)
+        context = calendar.FeedContext()
+        etag = calendar.feed_etag(context=context, changed_at=changed_at, query=query, user=user)
+        conditional = get_conditional_response(request._request, etag=etag, last_modified=modified)
+        if conditional is not None:  # 304, or 412 for a failed If-Match
+            return self._headers(conditional, etag, modified)
 
-        orders = selectors.return_orders_for_calendar(
+        rows = selectors.return_orders_for_calendar(
             user=user,
             include_completed=query.include_completed,
             assigned_to_me=query.assigned_to_me,
             customer=query.customer,
             statuses=query.statuses,
         )
-        body = calendar.return_order_calendar(orders.iterator(chunk_size=2000))
-        etag = calendar.body_etag(body)
-        calendar.remember_etag(changed_at, query, user, etag)
-        conditional = get_conditional_response(request._request, etag=etag, last_modified=modified)
-        if conditional is not None:  # 304, or 412 for a failed If-Match
-            return self._headers(conditional, etag, modified)
+        # One complete body, not a stream: a failure half-way is then an error, not a
+        # truncated calendar that a client would take as cancelled events, and clients get a
+        # Content-Length. Rows arrive in chunks, so only the body's bytes are held.
+        body = calendar.calendar_body(rows.iterator(chunk_size=2000), context)
         return self._headers(HttpResponse(body, content_type=CONTENT_TYPE), etag, modified)
 
     @staticmethod
-    def _headers(response: HttpResponse, etag: str | None, modified: int | None):
-        if etag is not None:
-            response["ETag"] = etag
+    def _headers(response: HttpResponse, etag: str, modified: int | None):
+        response["ETag"] = etag
         if modified is not None:
             response["Last-Modified"] = http_date(modified)
         response["Cache-Control"] = CACHE_CONTROL

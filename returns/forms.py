@@ -1,9 +1,11 @@
 """Forms for the staff pages. They check shapes; the services enforce the rules."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common import reference as references
@@ -485,6 +487,52 @@ class NotesForm(forms.Form):
     )
 
 
+PICKER_TEXT_MAX = 150
+# How many matches a picker offers: the list endpoint and the page without script alike.
+PICKER_LIMIT = 20
+_OWNER_KIND = re.compile(r"\s*\((?:user|group)\)\s*$", re.IGNORECASE)
+
+
+def picker_customers(text: str):
+    """Customers whose name contains ``text`` (any case), by name: what the customer picker
+    offers. One query."""
+    queryset = Company.objects.filter(is_customer=True).order_by("name", "pk")
+    return queryset.filter(name__icontains=text) if text else queryset
+
+
+def picker_owners(text: str):
+    """Owners (users and groups) whose name contains ``text``, by name; "Ann (user)" as the
+    list shows it finds Ann too. One query."""
+    text = _OWNER_KIND.sub("", text)
+    queryset = Owner.objects.select_related("owner_type").order_by("name", "pk")
+    return queryset.filter(name__icontains=text) if text else queryset
+
+
+def _customer_label(company) -> str:
+    return company.name
+
+
+# name: (the text field, lookup by key, search by text, label, noun, plural)
+PICKERS = {
+    "customer": (
+        "customer_name",
+        lambda pk: Company.objects.filter(pk=pk).first(),
+        picker_customers,
+        _customer_label,
+        _("customer"),
+        _("customers"),
+    ),
+    "assigned_to": (
+        "assigned_to_name",
+        lambda pk: Owner.objects.select_related("owner_type").filter(pk=pk).first(),
+        picker_owners,
+        str,
+        _("owner"),
+        _("owners"),
+    ),
+}
+
+
 class OrderFilterForm(BootstrapMixin, forms.Form):
     """The index page's filters; names match the API's query parameters."""
 
@@ -519,13 +567,147 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
         widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
     changed_after = forms.DateField(required=False, widget=DateInput, label=_("Changed since"))
-    customer = forms.ModelChoiceField(
-        queryset=Company.objects.filter(is_customer=True).order_by("name"), required=False
-    )
-    assigned_to = OwnerChoiceField(
-        queryset=Owner.objects.select_related("owner_type").order_by("name"),
+    # Customer and responsible are pickers, not selects: a desk with years of history has
+    # hundreds of each. The hidden field carries the chosen key (``?customer=<pk>``, as the API
+    # reads it); the text box beside it takes a name, which the script turns into a
+    # search-as-you-type list and the server resolves when the script does not run.
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    customer_name = forms.CharField(
         required=False,
+        max_length=PICKER_TEXT_MAX,
+        label=_("Customer"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-picker": "customer"}),
+    )
+    assigned_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    assigned_to_name = forms.CharField(
+        required=False,
+        max_length=PICKER_TEXT_MAX,
         label=_("Responsible"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-picker": "assigned_to"}),
     )
     target_date_after = forms.DateField(required=False, widget=DateInput, label=_("Target after"))
     target_date_before = forms.DateField(required=False, widget=DateInput, label=_("Target before"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The names typed into the request, before resolving writes the chosen ones back.
+        self._typed = {name for name in PICKERS if self.data.get(PICKERS[name][0])}
+        #: The chosen object of each picker, once the form is valid.
+        self.picked: dict[str, object] = {}
+        #: For a name that matches several: (label, query string choosing it), per picker.
+        self.picker_choices: dict[str, list[tuple[str, str]]] = {}
+        for name in PICKERS:
+            text = self.fields[PICKERS[name][0]]
+            text.widget.attrs["data-picker-url"] = reverse("returns:picker", args=[name])
+            text.widget.attrs["data-picker-value"] = self[name].auto_id
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in PICKERS:
+            self._resolve_picker(name, cleaned)
+        return cleaned
+
+    def _resolve_picker(self, name: str, cleaned: dict) -> None:
+        """Turn the picker's key or typed name into one object, or say beside it why not.
+
+        A key alone (a link, a bookmark) picks that object and shows its name. A name that is
+        not the chosen object's label is searched: one match is chosen, several are offered as
+        links, none is an error. One query either way.
+        """
+        text_field, by_key, search, label, noun, plural = PICKERS[name]
+        if name in self.errors:  # not a whole number: say so where it shows
+            self.add_error(text_field, _("Select a valid choice of %(noun)s.") % {"noun": noun})
+            return
+        pk, text = cleaned.get(name), (cleaned.get(text_field) or "").strip()
+        if text_field in self.errors:
+            return
+        chosen = None
+        if pk is not None and text:
+            # The script clears the key as soon as the name is edited; without the script the
+            # key of an earlier choice stays beside a newly typed name, and the name wins.
+            chosen = by_key(pk)
+            if chosen is None or not self._same(chosen, text, label):
+                matches = list(search(text)[: PICKER_LIMIT + 1])
+                chosen = self._pick_by_text(name, text, matches, label, noun, plural)
+        elif pk is not None:
+            chosen = by_key(pk)
+            if chosen is None:
+                self.add_error(
+                    text_field,
+                    _("Select a valid choice: that %(noun)s no longer exists.") % {"noun": noun},
+                )
+        elif text:
+            matches = list(search(text)[: PICKER_LIMIT + 1])
+            chosen = self._pick_by_text(name, text, matches, label, noun, plural)
+        if chosen is not None:
+            self.picked[name] = chosen
+            cleaned[name] = chosen.pk
+            cleaned[text_field] = label(chosen)
+            # Show the chosen name in the box, also when only its key arrived.
+            self.data = self.data.copy()
+            self.data[text_field] = label(chosen)
+
+    @staticmethod
+    def _same(obj, text: str, label) -> bool:
+        text = text.casefold()
+        return text in (label(obj).casefold(), getattr(obj, "name", "").casefold())
+
+    def _pick_by_text(self, name, text, matches, label, noun, plural):
+        exact = [m for m in matches if self._same(m, text, label)]
+        if len(exact) == 1:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            self.add_error(
+                PICKERS[name][0],
+                _("No %(noun)s matches “%(text)s”.") % {"noun": noun, "text": text},
+            )
+            return None
+        shown = matches[:PICKER_LIMIT]
+        more = len(matches) > PICKER_LIMIT
+        self.add_error(
+            PICKERS[name][0],
+            (
+                _("More than %(count)s %(plural)s match “%(text)s”: type more of the name.")
+                if more
+                else _("%(count)s %(plural)s match “%(text)s”: choose one below.")
+            )
+            % {"count": len(shown), "plural": plural, "text": text},
+        )
+        self.picker_choices[name] = [(label(m), self._choosing(name, m.pk)) for m in shown]
+        return None
+
+    def _choosing(self, name: str, pk: int) -> str:
+        params = self.data.copy()
+        params.pop(PICKERS[name][0], None)
+        params.pop("page", None)
+        params[name] = str(pk)
+        return params.urlencode()
+
+    def picker_redirect_query(self) -> str | None:
+        """The canonical query string (keys, no typed names) when a typed name was resolved:
+        the address to bookmark, and the one every other filter reader (export, the bulk
+        actions, the API) understands. None when nothing needs to change."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        typed = [name for name in PICKERS if name in self._typed]
+        if not typed:
+            return None
+        params = self.data.copy()
+        for name in typed:
+            params.pop(PICKERS[name][0], None)
+            if name in self.picked:
+                params[name] = str(self.picked[name].pk)
+        return params.urlencode()
+
+    def pickers(self):
+        """What the template renders for each picker: the text box, the key, the choices."""
+        return [
+            {
+                "field": self[PICKERS[name][0]],
+                "value": self[name],
+                "choices": self.picker_choices.get(name, []),
+            }
+            for name in PICKERS
+        ]

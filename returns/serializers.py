@@ -10,7 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import BaseModelSerializer, BaseSerializer, DetailToggleMixin
+from common.serializers import (
+    BaseModelSerializer,
+    BaseSerializer,
+    ChoiceTextField,
+    DetailToggleMixin,
+)
 from companies.models import Address, Company, Contact
 from companies.serializers import AddressBriefSerializer, CompanyBriefSerializer
 from returns.models import (
@@ -132,7 +137,7 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     project_code_detail = ProjectCodeSerializer(source="project_code", read_only=True)
     created_by = UserBriefSerializer(read_only=True)
     status = serializers.IntegerField(read_only=True)
-    status_text = serializers.CharField(source="get_status_display", read_only=True)
+    status_text = ChoiceTextField(ReturnOrderStatus.choices, source="status")
     status_custom_key = serializers.IntegerField(source="status", read_only=True)
     line_items = serializers.IntegerField(read_only=True, default=0)
     completed_lines = serializers.IntegerField(read_only=True, default=0)
@@ -428,7 +433,7 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     )
     received = serializers.BooleanField(read_only=True)
     outcome = serializers.ChoiceField(choices=ReturnOrderLineStatus.choices, required=False)
-    outcome_text = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_text = ChoiceTextField(ReturnOrderLineStatus.choices, source="outcome")
     price = MoneyAmountField(min_value=Decimal(0), label=_("Price"))
     price_currency = currency_field(label=_("Currency"), help_text=_("Line price currency"))
     resolution_detail = serializers.SerializerMethodField(

@@ -6,6 +6,7 @@ app_name = "returns"
 
 urlpatterns = [
     path("", views.return_order_index, name="index"),
+    path("pickers/<slug:name>/", views.return_order_picker, name="picker"),
     path("settings/", views.return_order_settings, name="settings"),
     path("new/", views.return_order_create, name="create"),
     path(

@@ -3,7 +3,12 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from common.serializers import BaseModelSerializer, BaseSerializer, DetailToggleMixin
+from common.serializers import (
+    BaseModelSerializer,
+    BaseSerializer,
+    ChoiceTextField,
+    DetailToggleMixin,
+)
 from companies.models import Company
 from companies.serializers import CompanyBriefSerializer
 from stock.models import Part, StockItem, StockItemTracking, StockLocation
@@ -83,7 +88,7 @@ class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
         help_text=_("Serial numbers for new items, e.g. 1-5,7 or SN-1"),
     )
     status = serializers.ChoiceField(choices=StockStatus.choices, default=StockStatus.OK)
-    status_text = serializers.CharField(source="get_status_display", read_only=True)
+    status_text = ChoiceTextField(StockStatus.choices, source="status")
     in_stock = serializers.BooleanField(read_only=True)
     part_detail = PartBriefSerializer(source="part", read_only=True)
     location_detail = LocationBriefSerializer(source="location", read_only=True)

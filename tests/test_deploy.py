@@ -1,5 +1,7 @@
-"""Production settings: `check --deploy` is clean, and a missing SECRET_KEY is refused."""
+"""Production settings: `check --deploy` is clean, a missing SECRET_KEY is refused, and
+database connections persist."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -43,3 +45,36 @@ def test_missing_secret_key_is_refused_when_debug_is_off():
     result = _manage("check", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def _database_setting(env) -> dict:
+    script = (
+        "import json; from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(json.dumps({'age': d['CONN_MAX_AGE'], 'checks': d['CONN_HEALTH_CHECKS']}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_database_connections_persist_with_health_checks_by_default():
+    assert _database_setting({"DATABASE_CONN_MAX_AGE": ""}) == {
+        "age": 600,
+        "checks": True,
+    }
+    assert _database_setting({"DATABASE_CONN_MAX_AGE": "0"})["age"] == 0
+    assert _database_setting({"DATABASE_CONN_MAX_AGE": "none"})["age"] is None
+
+
+def test_a_bad_connection_age_is_refused_with_its_name():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": "x" * 50, "DATABASE_CONN_MAX_AGE": "ten"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE must be a whole number" in result.stderr

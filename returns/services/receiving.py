@@ -4,6 +4,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,6 +124,8 @@ def return_order_receive(
     # applies when the request gives none.
     chosen = receipt_statuses(requested)
     moved = []
+    by_status: dict[int, list[int]] = {}
+    split_lines: dict[int, int] = {}
     tracking = []
     tracking_user = user if user is not None and user.is_authenticated else None
     now = timezone.now()
@@ -134,9 +137,11 @@ def return_order_receive(
                 item=stock_item, quantity=line.quantity, user=user, notes=note
             )
             line.item = stock_item
+            split_lines[line.pk] = stock_item.pk
         status = statuses[pk]
         if status is None:
             status = chosen.get(pk, StockStatus.QUARANTINED)
+        by_status.setdefault(int(status), []).append(stock_item.pk)
         deltas = {"status": int(status), "returnorder": order.pk, "location": location.pk}
         if stock_item.customer_id is not None:
             deltas["customer"] = stock_item.customer_id
@@ -156,11 +161,36 @@ def return_order_receive(
         line.received_date = today
         moved.append(stock_item)
     # Whatever the number of lines: one write each for the items, their tracking and the
-    # lines (a partial bulk return splits its item first, above).
-    StockItem.objects.bulk_update(moved, ["status", "location", "customer", "updated"])
+    # lines (a partial bulk return splits its item first, above). Every item gets the same
+    # location, customer and time, and every line the same date, so the writes are plain
+    # UPDATEs with one WHEN per distinct status or split item, not bulk_update's WHEN per
+    # row and column, whose building costs more than the database's work.
+    StockItem.objects.filter(pk__in=[item.pk for item in moved]).update(
+        status=(
+            Value(next(iter(by_status)))
+            if len(by_status) == 1
+            else _value_by_pk(
+                by_status, default=F("status"), output_field=StockItem._meta.get_field("status")
+            )
+        ),
+        location=location,
+        customer=None,
+        updated=now,
+    )
     StockItemTracking.objects.bulk_create(tracking)
-    ReturnOrderLineItem.objects.bulk_update(
-        [locked_lines[pk] for pk in requested], ["item", "received_date"]
+    ReturnOrderLineItem.objects.filter(pk__in=requested).update(
+        received_date=today,
+        **(
+            {
+                "item": _value_by_pk(
+                    {item_pk: [line_pk] for line_pk, item_pk in split_lines.items()},
+                    default=F("item"),
+                    output_field=StockItem._meta.pk,
+                )
+            }
+            if split_lines
+            else {}
+        ),
     )
 
     _history(
@@ -190,3 +220,13 @@ def return_order_receive(
         )
     )
     return moved
+
+
+def _value_by_pk(groups: dict, *, default, output_field) -> Case:
+    """``groups`` maps each value to the pks of the rows that take it: one WHEN per value.
+    A row in no group keeps ``default``."""
+    return Case(
+        *(When(pk__in=pks, then=Value(value)) for value, pks in groups.items()),
+        default=default,
+        output_field=output_field,
+    )

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common import site_settings
 from common.export import export_response, requested_format
 from common.models import Attachment
+from common.pagination import page_by_keys
 from reports import selectors as report_selectors
 from reports import services as report_services
 from returns import exports, forms, selectors, services
@@ -80,7 +81,13 @@ def return_order_settings(request):
 
 def _filtered_orders(request, form):
     queryset = selectors.return_order_list()
-    params = {k: v for k, v in request.GET.items() if v not in ("", None)}
+    # The pickers' keys and names are the form's to resolve (one query, shared with the name
+    # the panel shows); the filterset would look the key up a second time.
+    params = {
+        k: v
+        for k, v in request.GET.items()
+        if v not in ("", None) and k not in forms.PICKERS and k not in PICKER_TEXT_FIELDS
+    }
     if params.get("overdue") == "on":
         params["overdue"] = "true"
     if params.get("assigned_to_me") == "on":
@@ -89,6 +96,13 @@ def _filtered_orders(request, form):
     # An invalid value (a stale customer, a mistyped date) selects nothing, and the form says
     # why beside the field; ignoring every filter would list all orders as "matching".
     queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    form.is_valid()
+    if any(name in form.errors for name in (*forms.PICKERS, *PICKER_TEXT_FIELDS)):
+        queryset = queryset.none()
+    if "customer" in form.picked:
+        queryset = queryset.filter(customer=form.picked["customer"])
+    if "assigned_to" in form.picked:
+        queryset = queryset.filter(responsible=form.picked["assigned_to"])
     if form.is_valid() and form.cleaned_data.get("search"):
         try:
             queryset = search_orders(queryset, form.cleaned_data["search"])
@@ -97,6 +111,9 @@ def _filtered_orders(request, form):
             form.add_error("search", exc)
             queryset = queryset.none()
     return queryset
+
+
+PICKER_TEXT_FIELDS = tuple(spec[0] for spec in forms.PICKERS.values())
 
 
 def _query_string(request, **changes) -> str:
@@ -109,8 +126,9 @@ def _query_string(request, **changes) -> str:
     return params.urlencode()
 
 
-# Query parameters that pick the view, its page or its order, not which orders it selects.
-NOT_FILTERS = ("page", "sort", "view", "month", "include_completed")
+# Query parameters that pick the view, its page or its order, not which orders it selects
+# (and a picker's typed name, which counts once with its key).
+NOT_FILTERS = ("page", "sort", "view", "month", "include_completed", *PICKER_TEXT_FIELDS)
 
 
 def _without_empty_fields(request):
@@ -142,6 +160,10 @@ def return_order_index(request):
     if cleaned is not None:
         return cleaned
     form = forms.OrderFilterForm(request.GET or None)
+    resolved = form.picker_redirect_query()
+    if resolved is not None:
+        # A typed name matched one customer or owner: list by its key, the address to keep.
+        return redirect(request.path + (f"?{resolved}" if resolved else ""))
     queryset = _filtered_orders(request, form)
     if request.GET.get("view") == "calendar":
         return _calendar(request, form, queryset)
@@ -152,13 +174,11 @@ def return_order_index(request):
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     if paginator.count:
-        # Pick the page's keys on the bare ordered query, then load and annotate only those
-        # rows: the databases compute the line counts of every row they skip on the way to a
-        # deep page. A separate query, because PostgreSQL plans ``IN (subquery)`` as a hash
-        # join over every order (bench/index_100k.py).
+        # The page's keys are picked on the bare ordered query, from whichever end is nearer,
+        # and only those rows are loaded and annotated, as the API's list does: a deep page
+        # costs what the first does (common.pagination.page_by_keys).
         first = (page.number - 1) * PAGE_SIZE
-        keys = list(queryset.values_list("pk", flat=True)[first : first + PAGE_SIZE])
-        page.object_list = queryset.filter(pk__in=keys)
+        page.object_list = page_by_keys(queryset, first, PAGE_SIZE, count=paginator.count)
     columns = [
         ("reference", _("Reference")),
         ("customer", _("Customer")),
@@ -202,6 +222,31 @@ def return_order_index(request):
             "bulk_query": _query_string(request),
         },
     )
+
+
+@return_order_page("returns.view_returnorder")
+@require_http_methods(["GET"])
+def return_order_picker(request, name):
+    """The filter panel's search-as-you-type matches: ``{"results": [{"value", "label"}]}``,
+    at most ``PICKER_LIMIT`` by name for the text in ``q``. One query."""
+    if name not in forms.PICKERS:
+        raise Http404
+    text = request.GET.get("q", "").strip()[: forms.PICKER_TEXT_MAX]
+    if name == "customer":
+        rows = [
+            {"value": pk, "label": label}
+            for pk, label in forms.picker_customers(text).values_list("pk", "name")[
+                : forms.PICKER_LIMIT
+            ]
+        ]
+    else:
+        rows = [
+            {"value": owner.pk, "label": str(owner)}
+            for owner in forms.picker_owners(text)[: forms.PICKER_LIMIT]
+        ]
+    response = JsonResponse({"results": rows})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -243,6 +243,172 @@
     });
   }
 
+  // -- picker: a combobox that asks the server ---------------------------------------------
+  // An <input data-picker data-picker-url data-picker-value> names something among too many to
+  // list in the page (customers, owners). Typing asks the URL for the matches ({"results":
+  // [{value, label}]}) and shows them as the combobox above does; choosing one puts its key in
+  // the hidden field named by data-picker-value. Editing the name clears the key, so a submitted
+  // name without a choice is resolved by the server, as it is without this script.
+  var PICKER_DELAY = 200;
+
+  function picker(input) {
+    if (input.dataset.pickerReady) return;
+    input.dataset.pickerReady = "true";
+    var hidden = document.getElementById(input.dataset.pickerValue);
+    if (!hidden) return;
+    var name = input.labels && input.labels[0] ? input.labels[0].textContent.replace("*", "").trim() : "matches";
+
+    var wrap = document.createElement("div");
+    wrap.className = "combobox";
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    var list = document.createElement("ul");
+    list.id = input.id + "-listbox";
+    list.className = "combobox-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", name);
+    list.hidden = true;
+    var status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+    wrap.appendChild(list);
+    wrap.appendChild(status);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    input.placeholder = "Type to search…";
+
+    var shown = [];
+    var active = -1;
+    var chosenLabel = input.value;
+    var timer = null;
+    var asked = 0;
+
+    function setActive(index) {
+      if (active >= 0 && shown[active]) shown[active].element.classList.remove("active");
+      active = index;
+      if (active >= 0 && shown[active]) {
+        var element = shown[active].element;
+        element.classList.add("active");
+        input.setAttribute("aria-activedescendant", element.id);
+        element.scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      setActive(-1);
+    }
+
+    function render(results) {
+      list.textContent = "";
+      shown = [];
+      results.forEach(function (row, index) {
+        var item = document.createElement("li");
+        item.id = input.id + "-option-" + index;
+        item.className = "combobox-option";
+        item.setAttribute("role", "option");
+        item.textContent = row.label;
+        item.setAttribute("aria-selected", String(row.value) === hidden.value ? "true" : "false");
+        list.appendChild(item);
+        shown.push({ element: item, value: String(row.value), label: row.label });
+      });
+      list.hidden = shown.length === 0;
+      input.setAttribute("aria-expanded", shown.length ? "true" : "false");
+      setActive(-1);
+      if (!shown.length) status.textContent = "No " + name.toLowerCase() + " matches.";
+      else status.textContent = shown.length === 1 ? "1 match." : shown.length + " matches.";
+    }
+
+    function ask() {
+      asked += 1;
+      var mine = asked;
+      var url = input.dataset.pickerUrl + "?q=" + encodeURIComponent(input.value.trim());
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          // An answer to an older question arrives late: keep only the newest.
+          if (mine === asked && document.activeElement === input) render(data.results || []);
+        })
+        .catch(function () { /* Offline: the server resolves the name on submit. */ });
+    }
+
+    function choose(entry) {
+      if (!entry) return;
+      hidden.value = entry.value;
+      input.value = chosenLabel = entry.label;
+      close();
+    }
+
+    function move(step) {
+      if (!shown.length) return;
+      if (active === -1) setActive(step > 0 ? 0 : shown.length - 1);
+      else setActive((active + step + shown.length) % shown.length);
+    }
+
+    input.addEventListener("input", function () {
+      // A changed name is no longer the chosen one: the server reads the name instead.
+      if (input.value !== chosenLabel) hidden.value = "";
+      clearTimeout(timer);
+      timer = setTimeout(ask, PICKER_DELAY);
+    });
+    input.addEventListener("click", function () { if (list.hidden) ask(); });
+    input.addEventListener("keydown", function (event) {
+      switch (event.key) {
+        case "ArrowDown":
+          event.preventDefault();
+          if (list.hidden) ask();
+          else move(1);
+          break;
+        case "ArrowUp":
+          event.preventDefault();
+          move(-1);
+          break;
+        case "Enter":
+          // Enter chooses the highlighted match; with none highlighted it submits the filters.
+          if (!list.hidden && active >= 0) {
+            event.preventDefault();
+            choose(shown[active]);
+          }
+          break;
+        case "Escape":
+          if (!list.hidden) {
+            event.preventDefault();
+            close();
+          } else if (input.value) {
+            event.preventDefault();
+            input.value = chosenLabel = "";
+            hidden.value = "";
+          }
+          break;
+        case "Tab":
+          if (!list.hidden && active >= 0) choose(shown[active]);
+          break;
+      }
+    });
+    input.addEventListener("blur", function () {
+      asked += 1; // an answer arriving after leaving the box must not reopen the list
+      close();
+    });
+    list.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    list.addEventListener("click", function (event) {
+      var item = event.target.closest("[role=option]");
+      if (!item) return;
+      shown.forEach(function (entry) { if (entry.element === item) choose(entry); });
+    });
+    // A chosen match travels as its key alone: the name would only cost a redirect.
+    if (input.form) {
+      input.form.addEventListener("submit", function () {
+        if (hidden.value && input.value === chosenLabel) input.disabled = true;
+      });
+      window.addEventListener("pageshow", function () { input.disabled = false; });
+    }
+  }
+
   // The element to focus for a form control: a combobox's text box stands for its select.
   function focusTarget(element) {
     if (element && element.dataset && element.dataset.comboboxInput) {
@@ -322,6 +488,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-filter-by]").forEach(scopeOptions);
     document.querySelectorAll("select[data-combobox], select[data-searchable]").forEach(combobox);
+    document.querySelectorAll("input[data-picker]").forEach(picker);
     // A box that only filters what is on the page: Enter there must not submit its form.
     document.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && event.target.matches && event.target.matches("input[data-filter-box]")) {

@@ -88,6 +88,7 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         "returns:repair-edit": {"pk": order.pk, "line_pk": received.pk},
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
+        "returns:picker": {"name": "customer"},  # JSON for the filter panel: not a page
     }
     urls, unknown = [], []
     for page in PAGES:

@@ -46,6 +46,8 @@ PAGES = [
     # Assigning sold stock changes stock items (stock_items_assign), as the API's assign.
     Page("stock-assign", ("GET", "POST"), (("stock", "change"),)),
     Page("returns:index", ("GET",), (ORDER_VIEW,)),
+    # The filter panel's customer and responsible matches: what the index may show.
+    Page("returns:picker", ("GET",), (ORDER_VIEW,), query="?q=a"),
     Page("returns:settings", ("GET", "POST"), (STAFF,)),
     Page("returns:create", ("GET", "POST"), (("return_order", "add"),)),
     Page("returns:calendar-token-regenerate", ("POST",), (LOGIN,)),
@@ -135,6 +137,7 @@ def _url(page: Page) -> str:
     kwargs = {
         "company-detail": {"pk": order.customer_id},
         "stock-item-detail": {"pk": line.item_id},
+        "returns:picker": {"name": "customer"},
         "returns:transition": {"pk": order.pk, "action": "issue"},
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:line-edit": {"pk": order.pk, "line_pk": line.pk},

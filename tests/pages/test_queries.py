@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from common.models import Attachment
+from common.models import Attachment, SiteSetting
 from returns.models import ProjectCode, ReturnOrderHistory
 from returns.statuses import ReturnOrderStatus
 from stock.models import StockItemTracking
@@ -41,28 +41,27 @@ SIZES = [3, 12]
 DAY = datetime.date(2031, 5, 14)
 STATUSES = [S.PENDING, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETE, S.CANCELLED]
 
-# Every page: the session, the user, the user's and the group's permissions (2), and the
-# navigation's RETURNORDER_ENABLED (context processor).
-BASE = 5
-# The index: the decorator's RETURNORDER_ENABLED, the count, the keys of the page's orders,
-# those orders, the user's calendar token (the Subscribe panel), and the filter form's
-# customer and owner choices.
-INDEX_QUERIES = BASE + 7
-# The calendar: the decorator's setting, the month's orders, the filter form's two choices,
-# and the user's calendar token (the Subscribe panel).
-CALENDAR_QUERIES = BASE + 5
-# The order page: the decorator's setting, the order, its lines, their standing resolutions,
-# extra lines, history and attachments. (A complete order reads
-# RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query,
-# see tests/pages/test_resolution_pages.py.)
-DETAIL_QUERIES = BASE + 7
-# The company page: the company, contacts, addresses, stock held, its orders, and the setting.
-COMPANY_QUERIES = BASE + 6
-# The stock item page: the item, its tracking, the orders tracking names, its lines, setting.
-STOCK_ITEM_QUERIES = BASE + 5
-# The home dashboard: RETURNORDER_ENABLED, every panel's count (one query), and each of the
-# five panels' short list (with its customers joined).
-HOME_QUERIES = BASE + 7
+# Every page: the session, the user, the user's and its groups' permissions (one query), and
+# RETURNORDER_ENABLED. A request reads each site setting once (common.site_settings): the page's
+# decorator and the navigation's context processor share that one read.
+BASE = 4
+# The index: the count, the page's orders (their keys picked in the same query), and the
+# user's calendar token (the Subscribe panel). The customer and responsible pickers read
+# nothing until a key or name arrives (tests/pages/test_index_pickers.py).
+INDEX_QUERIES = BASE + 3
+# The calendar: the month's orders and the user's calendar token (the Subscribe panel).
+CALENDAR_QUERIES = BASE + 2
+# The order page: the order, its lines, their standing resolutions, extra lines, history and
+# attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked?
+# Repairs add their parts: one query, see tests/pages/test_resolution_pages.py.)
+DETAIL_QUERIES = BASE + 6
+# The company page: the company, contacts, addresses, stock held and its orders.
+COMPANY_QUERIES = BASE + 5
+# The stock item page: the item, its tracking, the orders tracking names and its lines.
+STOCK_ITEM_QUERIES = BASE + 4
+# The home dashboard: every panel's count (one query), and each of the five panels' short list
+# (with its customers joined).
+HOME_QUERIES = BASE + 6
 # The company list: the count, the page of companies (with their counts) and their primary
 # addresses.
 COMPANY_LIST_QUERIES = BASE + 3
@@ -280,3 +279,26 @@ def test_stock_assign_page_queries_are_fixed(clerk, django_assert_num_queries, r
         response = clerk.get(f"/stock/assign/?customer={customer.pk}")
     assert response.status_code == 200
     assert response.content.decode().count('name="items"') == rows
+
+
+def test_a_request_sees_a_setting_changed_by_an_earlier_one(enabled, clerk, set_setting):
+    """Settings are remembered for one request only: the next request reads them again."""
+    assert clerk.get("/returns/").status_code == 200
+    set_setting("RETURNORDER_ENABLED", False)
+    assert clerk.get("/returns/").status_code == 404
+
+
+def test_settings_read_in_a_failed_request_are_not_kept(enabled, clerk, monkeypatch):
+    """A view that raises must not leave its values behind for code that runs afterwards."""
+    from common import site_settings
+    from returns.views import orders
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(orders, "subscribe_panel", explode)
+    with pytest.raises(RuntimeError):
+        clerk.get("/returns/")
+    # Changed behind the settings module's back (another process, say).
+    SiteSetting.objects.filter(key="RETURNORDER_ENABLED").update(value="False")
+    assert site_settings.get_value("RETURNORDER_ENABLED") is False

@@ -206,8 +206,9 @@ def test_export_false_is_the_ordinary_list(viewer, orders):
 
 def test_order_export_runs_a_fixed_number_of_queries(viewer, orders, django_assert_num_queries):
     ReturnOrderFactory.create_batch(5)
-    # The role check (user and group permissions), then one query for every order and column.
-    with django_assert_num_queries(3):
+    # The role check (user and group permissions in one query), then one query for every order
+    # and column.
+    with django_assert_num_queries(2):
         rows = _csv(viewer.get(ORDERS, {"export": "csv"}))
     assert len(rows) == 1 + 10
 
@@ -260,7 +261,7 @@ def test_line_export_formats(viewer, orders):
 
 def test_line_export_runs_a_fixed_number_of_queries(viewer, orders, django_assert_num_queries):
     ReturnOrderLineItemFactory.create_batch(4)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         rows = _csv(viewer.get(LINES, {"export": "csv"}))
     assert len(rows) == 1 + 7
 

@@ -1,7 +1,7 @@
 """Exact query counts for the return-order endpoints: the same with 3 rows as with 10.
 
 Each request runs as a user holding the return_order role, re-read before the request so the
-two permission queries (user and group permissions) are part of every count. If a count
+permission query (user and group permissions together) is part of every count. If a count
 changes, pytest-django prints the SQL that ran.
 """
 
@@ -23,7 +23,7 @@ from tests.returns.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PERMISSION_QUERIES = 2  # the user's own permissions, then its groups' permissions
+PERMISSION_QUERIES = 1  # the user's own and its groups' permissions, in one query
 
 
 def full_order(lines=2):
@@ -71,12 +71,15 @@ def rows(data):
 @pytest.mark.parametrize(
     ("params", "queries"),
     [
-        ({}, 1),
-        ({"customer_detail": "true"}, 1),
-        ({"limit": 5, "ordering": "reference"}, 2),  # the count, then the page
-        ({"outstanding": "true", "overdue": "true", "search": "Faulty"}, 1),
+        # The rows, then their line counts (one grouped query: returns.representation).
+        ({}, 2),
+        ({"customer_detail": "true"}, 2),
+        ({"limit": 5, "ordering": "reference"}, 3),  # the count, then the page as above
+        # A deep page too: its keys are a subquery of the page's query, not a query more.
+        ({"limit": 5, "offset": 2, "ordering": "-target_date"}, 3),
+        ({"outstanding": "true", "overdue": "true", "search": "Faulty"}, 2),
     ],
-    ids=["plain", "customer_detail", "paginated", "filtered"],
+    ids=["plain", "customer_detail", "paginated", "deep_page", "filtered"],
 )
 def test_order_list(params, queries, reader, django_assert_num_queries):
     for _ in range(3):
@@ -101,7 +104,7 @@ def test_order_list(params, queries, reader, django_assert_num_queries):
             django_assert_num_queries,
         )
     )
-    assert len(three) == 3
+    assert len(three) == (1 if "offset" in params else 3)
     assert len(ten) == (5 if "limit" in params else 10)
     row = ten[0]
     assert row["responsible_detail"]["name"]
@@ -166,10 +169,11 @@ def test_order_detail(reader, django_assert_num_queries):
     order = full_order(lines=3)
     url = f"/api/order/ro/{order.pk}/"
     params = {"customer_detail": "true"}
-    three = get(reader, url, params, PERMISSION_QUERIES + 1, django_assert_num_queries)
+    # The order's row, then its line counts.
+    three = get(reader, url, params, PERMISSION_QUERIES + 2, django_assert_num_queries)
     for _ in range(7):
         ReturnOrderLineItemFactory(order=order)
-    ten = get(reader, url, params, PERMISSION_QUERIES + 1, django_assert_num_queries)
+    ten = get(reader, url, params, PERMISSION_QUERIES + 2, django_assert_num_queries)
     assert (three["line_items"], ten["line_items"]) == (3, 10)
     assert ten["customer_detail"]["pk"] == order.customer_id
     assert ten["overdue"] is True
@@ -220,27 +224,38 @@ def test_receiving_costs_the_same_queries_for_one_line_and_for_twenty():
     assert one <= 15
 
 
-def _api_receive_queries(client_for, lines) -> int:
-    """The queries ``POST ro/<pk>/receive/`` makes for ``lines`` serialized lines."""
+def _api_receive_queries(make_user, lines) -> int:
+    """The queries ``POST ro/<pk>/receive/`` makes for ``lines`` serialized lines, as an
+    integration sends it: with an API token, whose lookup is counted. The savepoints that the
+    test's own transaction adds around the service's are left out: in production the service's
+    transaction is the outermost one.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
 
-    clerk = client_for(return_order=["view", "add"], stock=["view", "change"])
-    clerk.force_authenticate(User.objects.get(pk=clerk.user.pk))
+    from users.services import api_token_create
+
+    clerk = make_user(return_order=["view", "add"], stock=["view", "change"])
+    _token, key = api_token_create(user=clerk, name="integration")
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    client.get("/api/order/ro/", {"limit": 1})  # the token's last_seen is touched once a minute
     order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
     pks = [ReturnOrderLineItemFactory(order=order).pk for _ in range(lines)]
     body = {"items": [{"item": pk} for pk in pks], "location": LocationFactory().pk}
     with CaptureQueriesContext(connection) as captured:
-        response = clerk.post(f"/api/order/ro/{order.pk}/receive/", body, format="json")
+        response = client.post(f"/api/order/ro/{order.pk}/receive/", body, format="json")
     assert response.status_code == 201, response.content
     assert len(response.json()["stock_items"]) == lines
-    return len(captured)
+    statements = [q["sql"] for q in captured.captured_queries]
+    return sum(1 for sql in statements if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")))
 
 
-def test_receiving_through_the_api_costs_the_same_queries_for_one_line_and_for_twenty(
-    client_for,
+def test_receiving_through_the_api_costs_at_most_15_queries_for_one_line_or_a_hundred(
+    make_user,
 ):
-    # The body's lines are read in one query, not one lookup per line.
-    one = _api_receive_queries(client_for, 1)
-    assert _api_receive_queries(client_for, 20) == one
-    assert one <= 15 + PERMISSION_QUERIES
+    # The token, the role check, the order, the body's lines (one query, not one per line),
+    # the location; then the service's locks, reads and bulk writes; then the items shown.
+    one = _api_receive_queries(make_user, 1)
+    assert _api_receive_queries(make_user, 100) == one
+    assert one <= 15

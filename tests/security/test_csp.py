@@ -240,6 +240,7 @@ def _return_order_probes(route: Route) -> list[Probe]:
         "extra_pk": lambda: return_factories.ReturnOrderExtraLineFactory(order=order).pk,
         "attachment_pk": lambda: _attachment(order).pk,
         "action": lambda: "issue",
+        "name": lambda: "customer",
     }
     kwargs = {}
     for name in _parameters(route):

@@ -1,0 +1,1 @@
+"""Benchmarks of Boomerang: ``python -m bench`` (the suite, ``bench/suite``) and scripts."""

@@ -1,0 +1,494 @@
+"""The JSON of ``GET /api/order/ro/`` and ``GET /api/order/ro/<pk>/``, read as plain rows.
+
+``ReturnOrderSerializer`` stays the definition of an order's representation (the schema, the
+writes and their answers use it). Reading a page through it builds some 550 model instances
+(the order and its ten joined rows, money descriptors included) and walks DRF's fields for
+each: most of a list's cost. ``ReturnOrderReader`` gives the same JSON (same keys in the same
+order, same values and types, the same ``*_detail`` toggles and the list's hidden ``notes``)
+from one ``values()`` row per order, holding only the columns the requested fields show.
+The derived values come from the functions the model and the serializer use:
+``ReturnOrder.currency``, ``Company.currency_code``, ``Owner.label``, ``allowed_transitions``,
+the serializer's own field objects for dates, times, choices and labels, and the list
+selector's annotations for the line counts and ``overdue``. ``tests/returns/
+test_representation.py`` holds both paths to the same output.
+"""
+
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.utils.functional import cached_property
+
+from common.pagination import KeysFirstPagination
+from common.serializers import DetailToggleMixin
+from companies.models import Company
+from returns import selectors
+from returns.models import ReturnOrder, ReturnOrderLineItem, overdue_filter
+from returns.serializers import ReturnOrderSerializer
+from returns.statuses import ReturnOrderLineStatus, allowed_transitions
+from users import services as user_services
+from users.models import Owner
+
+# Columns every order shows, by the field they feed.
+ORDER_COLUMNS = (
+    "id",
+    "reference",
+    "creation_date",
+    "issue_date",
+    "start_date",
+    "target_date",
+    "complete_date",
+    "description",
+    "link",
+    "project_code_id",
+    "project_code__code",
+    "responsible_id",
+    "contact_id",
+    "address_id",
+    "status",
+    "overdue",
+    "customer_id",
+    "customer__currency",
+    "customer_reference",
+    "order_currency",
+    "total_price",
+    "total_price_currency",
+    "total_price_note",
+    "total_refunded",
+    "total_refunded_currency",
+    "total_refunded_note",
+    "updated_at",
+    "created_by_id",
+    "created_by__username",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__email",
+)
+NOTES_COLUMNS = ("notes",)
+# The columns of each ``*_detail`` field, read only when it is shown.
+DETAIL_COLUMNS = {
+    "customer_detail": (
+        "customer__active",
+        "customer__name",
+        "customer__description",
+        "customer__is_customer",
+    ),
+    "contact_detail": (
+        "contact__company_id",
+        "contact__company__name",
+        "contact__name",
+        "contact__phone",
+        "contact__email",
+        "contact__role",
+    ),
+    "address_detail": (
+        "address__line1",
+        "address__line2",
+        "address__postal_code",
+        "address__postal_city",
+        "address__province",
+        "address__country",
+        "address__shipping_notes",
+        "address__internal_shipping_notes",
+    ),
+    "responsible_detail": (
+        "responsible__owner_id",
+        "responsible__owner_type__model",
+        "responsible__name",
+    ),
+    "project_code_detail": (
+        "project_code__description",
+        "project_code__responsible_id",
+        "project_code__responsible__owner_id",
+        "project_code__responsible__owner_type__model",
+        "project_code__responsible__name",
+    ),
+}
+
+# Every field the reader writes: when the serializer shows another one, the reader steps
+# aside (``ReturnOrderReader.covers``) rather than answer without it.
+FIELDS = frozenset(
+    {
+        "pk",
+        "reference",
+        "created_by",
+        "creation_date",
+        "issue_date",
+        "start_date",
+        "target_date",
+        "complete_date",
+        "description",
+        "line_items",
+        "completed_lines",
+        "received_lines",
+        "link",
+        "project_code",
+        "project_code_label",
+        "project_code_detail",
+        "responsible",
+        "responsible_detail",
+        "contact",
+        "contact_detail",
+        "address",
+        "address_detail",
+        "status",
+        "status_text",
+        "status_custom_key",
+        "allowed_actions",
+        "notes",
+        "overdue",
+        "customer",
+        "customer_detail",
+        "customer_reference",
+        "order_currency",
+        "currency",
+        "total_price",
+        "total_price_currency",
+        "total_price_note",
+        "total_refunded",
+        "total_refunded_currency",
+        "total_refunded_note",
+        "updated_at",
+    }
+)
+
+
+NO_LINES = (0, 0, 0)
+LINE_COUNTS = ("line_items", "completed_lines", "received_lines")
+
+
+def order_rows_queryset(request) -> QuerySet[ReturnOrder]:
+    """The orders the list and the detail read their rows from, before filters and ordering.
+
+    What ``selectors.return_order_list`` gives the filters and the orderings, without the
+    joins (the reader names its columns) and, unless ``?ordering=`` names a line count,
+    without the three line-count subqueries: building them costs more than reading the
+    page's counts (``line_counts``), and only such an ordering needs them in the query.
+    """
+    ordering = request.query_params.get("ordering", "")
+    if any(name in ordering for name in LINE_COUNTS):
+        return selectors.with_line_counts(ReturnOrder.objects.all())
+    return ReturnOrder.objects.annotate(
+        overdue=Case(
+            When(overdue_filter(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def line_counts(keys) -> dict[int, tuple[int, int, int]]:
+    """``{order pk: (line_items, completed_lines, received_lines)}`` for the orders ``keys``.
+
+    The counts ``selectors.with_line_counts`` annotates (every line; lines with an outcome;
+    received lines), in one grouped query over the page's orders, which costs the database
+    and Django less than three correlated subqueries in the page's query. Orders without
+    lines are left out (``NO_LINES``).
+    """
+    if not keys:
+        return {}
+    rows = (
+        ReturnOrderLineItem.objects.filter(order_id__in=keys)
+        .order_by()
+        .values("order_id")
+        .annotate(
+            line_items=Count("pk"),
+            completed_lines=Count("pk", filter=~Q(outcome=ReturnOrderLineStatus.PENDING)),
+            received_lines=Count("pk", filter=Q(received_date__isnull=False)),
+        )
+        .values_list("order_id", "line_items", "completed_lines", "received_lines")
+    )
+    return {order: (total, completed, received) for order, total, completed, received in rows}
+
+
+class ReturnOrderPagination(KeysFirstPagination):
+    """``KeysFirstPagination`` whose page is read as a ``ReturnOrderReader``'s rows.
+
+    The count and the page's keys are taken on the filtered queryset itself, before the
+    reader adds the joined columns of the page (a count over them would join them all).
+    """
+
+    def paginate_rows(self, queryset: QuerySet, request, reader: "ReturnOrderReader"):
+        """The page's rows as ``paginate_queryset`` picks them, or None without ``limit``."""
+        return self.paginate_queryset(queryset, request, read=reader.rows)
+
+
+class _Customer:
+    """A customer row seen through ``Company.currency_code``."""
+
+    __slots__ = ("currency",)
+    currency_code = Company.__dict__["currency_code"]
+
+    def __init__(self, currency):
+        self.currency = currency
+
+
+class _Order:
+    """An order row seen through ``ReturnOrder.currency``."""
+
+    __slots__ = ("customer", "customer_id", "order_currency")
+    currency = ReturnOrder.__dict__["currency"]
+
+    def __init__(self, row):
+        self.order_currency = row["order_currency"]
+        self.customer_id = row["customer_id"]
+        self.customer = _Customer(row["customer__currency"])
+
+
+class _OwnerType:
+    __slots__ = ("model",)
+
+    def __init__(self, model):
+        self.model = model
+
+
+class _Owner:
+    """An owner row seen through ``Owner.label``."""
+
+    __slots__ = ("owner_type",)
+    label = Owner.__dict__["label"]
+
+    def __init__(self, model):
+        self.owner_type = _OwnerType(model)
+
+
+def _owner(pk: int | None, row: dict, prefix: str) -> dict | None:
+    """``OwnerSerializer``'s dict for the owner whose columns start with ``prefix``."""
+    if pk is None:
+        return None
+    model = row[f"{prefix}owner_type__model"]
+    return {
+        "pk": pk,
+        "owner_id": row[f"{prefix}owner_id"],
+        "owner_model": model,
+        "name": row[f"{prefix}name"],
+        "label": _Owner(model).label,
+    }
+
+
+def _money(amount) -> float | None:
+    return None if amount is None else float(amount)
+
+
+class _Toggles(DetailToggleMixin):
+    """The serializer's ``*_detail`` rule, applied to its toggles alone."""
+
+    detail_defaults = ReturnOrderSerializer.detail_defaults
+
+    def __init__(self, request):
+        self.context = {"request": request}
+        self.fields = dict.fromkeys(self.detail_defaults)
+        super().__init__()
+
+
+class _Layout:
+    """What the serializer's class says about its output, read once per process."""
+
+    @cached_property
+    def serializer(self) -> ReturnOrderSerializer:
+        return ReturnOrderSerializer()
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Every field shown on a read, in the serializer's order."""
+        return tuple(name for name, field in self.serializer.fields.items() if not field.write_only)
+
+    @cached_property
+    def converters(self) -> dict:
+        fields = self.serializer.fields
+        return {
+            name: fields[name].to_representation
+            for name in (
+                "creation_date",
+                "issue_date",
+                "start_date",
+                "target_date",
+                "complete_date",
+                "status_text",
+                "order_currency",
+                "updated_at",
+            )
+        }
+
+    @cached_property
+    def covered(self) -> bool:
+        return set(self.names) <= FIELDS
+
+
+_layout = _Layout()
+
+
+class ReturnOrderReader:
+    """Orders as ``ReturnOrderSerializer`` shows them to ``request``, from ``values()`` rows.
+
+    ``rows(queryset)`` narrows a queryset of ``selectors.return_order_list()`` (filtered and
+    ordered as the view wants) to the columns the request's fields need; ``represent(rows)``
+    turns those rows into the serializer's dicts. The query count is the queryset's: the
+    line counts and ``overdue`` are its annotations, and the user check for ``created_by``'s
+    ``email`` is the serializer's, made once per request.
+    """
+
+    def __init__(self, *, request, hide_notes: bool = False):
+        self.request = request
+        self.details = frozenset(_Toggles(request).fields)
+        self.hide_notes = hide_notes
+        hidden = set(ReturnOrderSerializer.detail_defaults) - self.details
+        if hide_notes:
+            hidden.add("notes")
+        self.names = tuple(name for name in _layout.names if name not in hidden)
+        self._details_visible = None
+
+    @staticmethod
+    def covers() -> bool:
+        """Whether every field the serializer shows is one this reader writes."""
+        return _layout.covered
+
+    def columns(self) -> tuple[str, ...]:
+        columns = list(ORDER_COLUMNS)
+        if not self.hide_notes:
+            columns.extend(NOTES_COLUMNS)
+        for name in sorted(self.details):
+            columns.extend(DETAIL_COLUMNS[name])
+        return tuple(columns)
+
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        return queryset.values(*self.columns())
+
+    def represent(self, rows) -> list[dict]:
+        """The serializer's dicts for ``rows``: one query more, for their line counts."""
+        counts = line_counts([row["id"] for row in rows])
+        return [self.represent_one(row, counts.get(row["id"], NO_LINES)) for row in rows]
+
+    def _email_visible(self, user_pk: int) -> bool:
+        # UserBriefSerializer's rule: one's own e-mail, or every e-mail for account managers.
+        viewer = self.request.user
+        if viewer.pk == user_pk:
+            return True
+        if self._details_visible is None:
+            self._details_visible = user_services.account_details_visible_to(viewer=viewer)
+        return self._details_visible
+
+    def _created_by(self, row: dict) -> dict | None:
+        user_pk = row["created_by_id"]
+        if user_pk is None:
+            return None
+        user = {
+            "pk": user_pk,
+            "username": row["created_by__username"],
+            "first_name": row["created_by__first_name"],
+            "last_name": row["created_by__last_name"],
+            "email": row["created_by__email"],
+        }
+        if not self._email_visible(user_pk):
+            del user["email"]
+        return user
+
+    def _values(self, row: dict, counts: tuple[int, int, int]) -> dict:
+        convert = _layout.converters
+        status = row["status"]
+
+        def converted(name):
+            value = row[name]
+            return None if value is None else convert[name](value)
+
+        values = {
+            "pk": row["id"],
+            "reference": row["reference"],
+            "created_by": self._created_by(row),
+            "creation_date": converted("creation_date"),
+            "issue_date": converted("issue_date"),
+            "start_date": converted("start_date"),
+            "target_date": converted("target_date"),
+            "complete_date": converted("complete_date"),
+            "description": row["description"],
+            "line_items": counts[0],
+            "completed_lines": counts[1],
+            "received_lines": counts[2],
+            "link": row["link"],
+            "project_code": row["project_code_id"],
+            "project_code_label": row["project_code__code"],
+            "responsible": row["responsible_id"],
+            "contact": row["contact_id"],
+            "address": row["address_id"],
+            "status": status,
+            "status_text": convert["status_text"](status),
+            "status_custom_key": status,
+            "allowed_actions": allowed_transitions(status),
+            "overdue": bool(row["overdue"]),
+            "customer": row["customer_id"],
+            "customer_reference": row["customer_reference"],
+            "order_currency": converted("order_currency"),
+            "currency": _Order(row).currency,
+            "total_price": _money(row["total_price"]),
+            "total_price_currency": row["total_price_currency"],
+            "total_price_note": row["total_price_note"],
+            "total_refunded": _money(row["total_refunded"]),
+            "total_refunded_currency": row["total_refunded_currency"],
+            "total_refunded_note": row["total_refunded_note"],
+            "updated_at": converted("updated_at"),
+        }
+        if not self.hide_notes:
+            values["notes"] = row["notes"]
+        details = self.details
+        if "customer_detail" in details:
+            values["customer_detail"] = (
+                None
+                if row["customer_id"] is None
+                else {
+                    "pk": row["customer_id"],
+                    "active": row["customer__active"],
+                    "name": row["customer__name"],
+                    "description": row["customer__description"],
+                    "currency": row["customer__currency"],
+                    "is_customer": row["customer__is_customer"],
+                }
+            )
+        if "contact_detail" in details:
+            values["contact_detail"] = (
+                None
+                if row["contact_id"] is None
+                else {
+                    "pk": row["contact_id"],
+                    "company": row["contact__company_id"],
+                    "company_name": row["contact__company__name"],
+                    "name": row["contact__name"],
+                    "phone": row["contact__phone"],
+                    "email": row["contact__email"],
+                    "role": row["contact__role"],
+                }
+            )
+        if "address_detail" in details:
+            values["address_detail"] = (
+                None
+                if row["address_id"] is None
+                else {
+                    "pk": row["address_id"],
+                    "line1": row["address__line1"],
+                    "line2": row["address__line2"],
+                    "postal_code": row["address__postal_code"],
+                    "postal_city": row["address__postal_city"],
+                    "province": row["address__province"],
+                    "country": row["address__country"],
+                    "shipping_notes": row["address__shipping_notes"],
+                    "internal_shipping_notes": row["address__internal_shipping_notes"],
+                }
+            )
+        if "responsible_detail" in details:
+            values["responsible_detail"] = _owner(row["responsible_id"], row, "responsible__")
+        if "project_code_detail" in details:
+            if row["project_code_id"] is None:
+                values["project_code_detail"] = None
+            else:
+                responsible = row["project_code__responsible_id"]
+                values["project_code_detail"] = {
+                    "pk": row["project_code_id"],
+                    "code": row["project_code__code"],
+                    "description": row["project_code__description"],
+                    "responsible": responsible,
+                    "responsible_detail": _owner(responsible, row, "project_code__responsible__"),
+                }
+        return values
+
+    def represent_one(self, row: dict, counts: tuple[int, int, int] | None = None) -> dict:
+        """The serializer's dict for ``row``, given its line counts (read if not given)."""
+        if counts is None:
+            counts = line_counts([row["id"]]).get(row["id"], NO_LINES)
+        values = self._values(row, counts)
+        return {name: values[name] for name in self.names}
