@@ -83,7 +83,9 @@ def page_by_keys(
     primary key; the rows are then read by key and ordered again (cheap: ``limit`` rows).
     Given the ``count``, a page in the second half is picked from the other end, in reverse
     order (the same rows, as the ordering is total), so the database walks at most half of
-    the rows, and the last page costs what the first does.
+    the rows, and the last page costs what the first does. The count is the one the response
+    reports; should rows be added between the two queries, a page counted from the far end
+    is off by as many rows, as a client paging through a changing list sees anyway.
     """
     stop = offset + limit
     if count is not None and queryset.ordered and offset > count - stop:

@@ -92,16 +92,29 @@ class RequestSettingsMiddleware:
             _request_values.reset(token)
 
 
+# Remembered for a key that this request wrote or locked: read it from the database each time.
+_ALWAYS_READ = object()
+
+
 def _stored(key: str) -> str | None:
     from common.models import SiteSetting
 
     remembered = _request_values.get()
-    if remembered is not None and key in remembered:
-        return remembered[key]
+    known = remembered.get(key) if remembered is not None else None
+    if remembered is not None and key in remembered and known is not _ALWAYS_READ:
+        return known
     stored = SiteSetting.objects.filter(key=key).values_list("value", flat=True).first()
-    if remembered is not None:
+    if remembered is not None and known is not _ALWAYS_READ:
         remembered[key] = stored
     return stored
+
+
+def _always_read(key: str) -> None:
+    """Never answer ``key`` from memory again in this request: it was written (the write may
+    still roll back) or locked (its value is the one read under the lock)."""
+    remembered = _request_values.get()
+    if remembered is not None:
+        remembered[key] = _ALWAYS_READ
 
 
 def get_value(key: str) -> Any:
@@ -132,10 +145,7 @@ def set_value(key: str, raw: Any, *, user=None) -> Any:
         value = validate_value(key, raw)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from exc
-    # Forget rather than remember the new value: the transaction may still roll back.
-    remembered = _request_values.get()
-    if remembered is not None:
-        remembered.pop(key, None)
+    _always_read(key)
     SiteSetting.objects.update_or_create(
         key=key,
         defaults={
@@ -151,5 +161,6 @@ def lock(key: str) -> None:
     from common.models import SiteSetting
 
     spec = _definitions[key]
+    _always_read(key)
     SiteSetting.objects.get_or_create(key=key, defaults={"value": spec.serialize(spec.default)})
     SiteSetting.objects.select_for_update().filter(key=key).first()

@@ -13,14 +13,14 @@ selector's annotations for the line counts and ``overdue``. ``tests/returns/
 test_representation.py`` holds both paths to the same output.
 """
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import cached_property
 
 from common.pagination import KeysFirstPagination
 from common.serializers import DetailToggleMixin
 from companies.models import Company
 from returns import selectors
-from returns.models import ReturnOrder, ReturnOrderLineItem, overdue_filter
+from returns.models import ReturnOrder, ReturnOrderLineItem
 from returns.serializers import ReturnOrderSerializer
 from returns.statuses import ReturnOrderLineStatus, allowed_transitions
 from users import services as user_services
@@ -62,32 +62,50 @@ ORDER_COLUMNS = (
     "created_by__email",
 )
 NOTES_COLUMNS = ("notes",)
-# The columns of each ``*_detail`` field, read only when it is shown.
-DETAIL_COLUMNS = {
+# The ``*_detail`` fields that show a related row's columns as they are: the key that says
+# whether there is one, then each shown key and the column it comes from.
+PLAIN_DETAILS = {
     "customer_detail": (
-        "customer__active",
-        "customer__name",
-        "customer__description",
-        "customer__is_customer",
+        "customer_id",
+        {
+            "pk": "customer_id",
+            "active": "customer__active",
+            "name": "customer__name",
+            "description": "customer__description",
+            "currency": "customer__currency",
+            "is_customer": "customer__is_customer",
+        },
     ),
     "contact_detail": (
-        "contact__company_id",
-        "contact__company__name",
-        "contact__name",
-        "contact__phone",
-        "contact__email",
-        "contact__role",
+        "contact_id",
+        {
+            "pk": "contact_id",
+            "company": "contact__company_id",
+            "company_name": "contact__company__name",
+            "name": "contact__name",
+            "phone": "contact__phone",
+            "email": "contact__email",
+            "role": "contact__role",
+        },
     ),
     "address_detail": (
-        "address__line1",
-        "address__line2",
-        "address__postal_code",
-        "address__postal_city",
-        "address__province",
-        "address__country",
-        "address__shipping_notes",
-        "address__internal_shipping_notes",
+        "address_id",
+        {
+            "pk": "address_id",
+            "line1": "address__line1",
+            "line2": "address__line2",
+            "postal_code": "address__postal_code",
+            "postal_city": "address__postal_city",
+            "province": "address__province",
+            "country": "address__country",
+            "shipping_notes": "address__shipping_notes",
+            "internal_shipping_notes": "address__internal_shipping_notes",
+        },
     ),
+}
+# The columns of each ``*_detail`` field, read only when it is shown.
+DETAIL_COLUMNS = {
+    **{name: tuple(columns.values()) for name, (_key, columns) in PLAIN_DETAILS.items()},
     "responsible_detail": (
         "responsible__owner_id",
         "responsible__owner_type__model",
@@ -165,13 +183,7 @@ def order_rows_queryset(request) -> QuerySet[ReturnOrder]:
     ordering = request.query_params.get("ordering", "")
     if any(name in ordering for name in LINE_COUNTS):
         return selectors.with_line_counts(ReturnOrder.objects.all())
-    return ReturnOrder.objects.annotate(
-        overdue=Case(
-            When(overdue_filter(), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
+    return selectors.with_overdue(ReturnOrder.objects.all())
 
 
 def line_counts(keys) -> dict[int, tuple[int, int, int]]:
@@ -346,7 +358,7 @@ class ReturnOrderReader:
             columns.extend(NOTES_COLUMNS)
         for name in sorted(self.details):
             columns.extend(DETAIL_COLUMNS[name])
-        return tuple(columns)
+        return tuple(dict.fromkeys(columns))  # each once, in order
 
     def rows(self, queryset: QuerySet) -> QuerySet:
         return queryset.values(*self.columns())
@@ -427,49 +439,13 @@ class ReturnOrderReader:
         if not self.hide_notes:
             values["notes"] = row["notes"]
         details = self.details
-        if "customer_detail" in details:
-            values["customer_detail"] = (
-                None
-                if row["customer_id"] is None
-                else {
-                    "pk": row["customer_id"],
-                    "active": row["customer__active"],
-                    "name": row["customer__name"],
-                    "description": row["customer__description"],
-                    "currency": row["customer__currency"],
-                    "is_customer": row["customer__is_customer"],
-                }
-            )
-        if "contact_detail" in details:
-            values["contact_detail"] = (
-                None
-                if row["contact_id"] is None
-                else {
-                    "pk": row["contact_id"],
-                    "company": row["contact__company_id"],
-                    "company_name": row["contact__company__name"],
-                    "name": row["contact__name"],
-                    "phone": row["contact__phone"],
-                    "email": row["contact__email"],
-                    "role": row["contact__role"],
-                }
-            )
-        if "address_detail" in details:
-            values["address_detail"] = (
-                None
-                if row["address_id"] is None
-                else {
-                    "pk": row["address_id"],
-                    "line1": row["address__line1"],
-                    "line2": row["address__line2"],
-                    "postal_code": row["address__postal_code"],
-                    "postal_city": row["address__postal_city"],
-                    "province": row["address__province"],
-                    "country": row["address__country"],
-                    "shipping_notes": row["address__shipping_notes"],
-                    "internal_shipping_notes": row["address__internal_shipping_notes"],
-                }
-            )
+        for name, (key, columns) in PLAIN_DETAILS.items():
+            if name in details:
+                values[name] = (
+                    None
+                    if row[key] is None
+                    else {shown: row[column] for shown, column in columns.items()}
+                )
         if "responsible_detail" in details:
             values["responsible_detail"] = _owner(row["responsible_id"], row, "responsible__")
         if "project_code_detail" in details:

@@ -20,7 +20,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 
 from returns.models import (
     FeedState,
@@ -31,6 +30,7 @@ from returns.models import (
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
     ReturnOrderRepairPart,
+    overdue_filter,
 )
 from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus
 from stock.models import StockItem
@@ -50,7 +50,6 @@ def _count_lines(**filters):
 
 def with_line_counts(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
     """Add ``line_items``, ``completed_lines`` (outcome set), ``received_lines``, ``overdue``."""
-    today = timezone.localdate()
     return queryset.annotate(
         line_items=_count_lines(),
         completed_lines=Coalesce(
@@ -66,15 +65,21 @@ def with_line_counts(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
             Value(0),
         ),
         received_lines=_count_lines(received_date__isnull=False),
-        overdue=Case(
-            When(
-                Q(status__in=OPEN_STATUSES, target_date__isnull=False, target_date__lt=today),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+        overdue=_overdue(),
     )
+
+
+def _overdue() -> Case:
+    return Case(
+        When(overdue_filter(), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def with_overdue(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
+    """Add ``overdue`` (open, with a target date before today)."""
+    return queryset.annotate(overdue=_overdue())
 
 
 def return_order_list() -> QuerySet[ReturnOrder]:
