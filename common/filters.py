@@ -216,6 +216,19 @@ class FilterSet(df.FilterSet):
         super().__init__(*args, **kwargs)
         bound_integer_filters(self)
 
+    @classmethod
+    def reads_nothing_from(cls, data) -> bool:
+        """Whether the form would find no value of its own in ``data`` (the query string of a
+        request that filters nothing: every field empty, so every filter is skipped and the
+        queryset comes back as it went in). False until the form class is made."""
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            return False
+        return all(
+            not field.required and field.widget.value_omitted_from_data(data, {}, name)
+            for name, field in form_class.base_fields.items()
+        )
+
     def get_form_class(self):
         cls = type(self)
         form_class = cls.__dict__.get("_form_class")
@@ -231,6 +244,17 @@ class DjangoFilterBackend(df.DjangoFilterBackend):
     FilterSet declared on another base gets the same bounds."""
 
     filterset_base = FilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        # A list read without filters (an integration paging through everything) skips making
+        # and validating a form whose every field would be empty.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or (
+            issubclass(filterset_class, FilterSet)
+            and filterset_class.reads_nothing_from(request.query_params)
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

@@ -57,9 +57,11 @@ class KeysFirstPagination(LimitOffsetPagination):
     expensive to build and whose ordering is total (it ends with the primary key).
     """
 
-    def paginate_queryset(self, queryset, request, view=None, *, read=list):
+    def paginate_queryset(self, queryset, request, view=None, *, read=list, read_keys=None):
         """The page, or None without ``limit``; ``read`` turns the page's queryset into rows
-        (a list of model instances by default)."""
+        (a list of model instances by default). Given ``read_keys``, the page's keys are read
+        first, in a query of their own, and ``read_keys(keys)`` gives the rows in their order:
+        for rows read by a query that does not change with the filters."""
         self.request = request
         offset = self.get_offset(request)  # checked even when there is no limit, as above
         self.limit = self.get_limit(request)
@@ -71,6 +73,8 @@ class KeysFirstPagination(LimitOffsetPagination):
             self.display_page_controls = True
         if self.count == 0 or self.offset > self.count:
             return []
+        if read_keys is not None:
+            return read_keys(page_keys(queryset, self.offset, self.limit, count=self.count))
         return list(read(page_by_keys(queryset, self.offset, self.limit, count=self.count)))
 
 
@@ -87,12 +91,22 @@ def page_by_keys(
     reports; should rows be added between the two queries, a page counted from the far end
     is off by as many rows, as a client paging through a changing list sees anyway.
     """
+    ordered, start, stop, _reversed = _window(queryset, offset, limit, count)
+    keys = ordered.values("pk")[start:stop]
+    return queryset.filter(InSubquery(F("pk"), Subquery(keys)))
+
+
+def page_keys(queryset: QuerySet, offset: int, limit: int, *, count: int | None = None) -> list:
+    """The primary keys of ``queryset[offset:offset + limit]``, in order, picked as
+    ``page_by_keys`` picks them (from the nearer end, given the ``count``)."""
+    ordered, start, stop, reversed_ = _window(queryset, offset, limit, count)
+    keys = list(ordered.values_list("pk", flat=True)[start:stop])
+    return keys[::-1] if reversed_ else keys
+
+
+def _window(queryset: QuerySet, offset: int, limit: int, count: int | None):
+    """(queryset to slice, start, stop, reversed?): the page counted from the nearer end."""
     stop = offset + limit
     if count is not None and queryset.ordered and offset > count - stop:
-        stop = count - offset
-        offset = max(count - offset - limit, 0)
-        queryset_for_keys = queryset.reverse()
-    else:
-        queryset_for_keys = queryset
-    keys = queryset_for_keys.values("pk")[offset:stop]
-    return queryset.filter(InSubquery(F("pk"), Subquery(keys)))
+        return queryset.reverse(), max(count - stop, 0), count - offset, True
+    return queryset, offset, stop, False

@@ -151,7 +151,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Parameters are bound by the server, and a statement run more than twice on a connection
+    # is prepared, so PostgreSQL stops planning it again: the order list's ten joins cost more
+    # to plan than to run. Turn it off behind a pooler in transaction mode (PgBouncer without
+    # max_prepared_statements), where the next statement may reach another backend.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 2}
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked", and take the
     # write lock when a transaction begins so row-locking services serialise correctly.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
 from djmoney.money import Money
@@ -148,10 +149,14 @@ class ReturnOrderDetail(ReturnOrderMixin, generics.RetrieveUpdateDestroyAPIView)
             return super().retrieve(request, *args, **kwargs)
         reader = ReturnOrderReader(request=request)
         lookup = self.lookup_url_kwarg or self.lookup_field
-        rows = reader.rows(self.filter_queryset(order_rows_queryset(request)))
-        row = generics.get_object_or_404(rows, **{self.lookup_field: self.kwargs[lookup]})
-        self.check_object_permissions(request, row)
-        return Response(reader.represent_one(row))
+        # The key through the filters, as get_object() finds the order; then its row.
+        keys = self.filter_queryset(order_rows_queryset(request)).values_list("pk", flat=True)
+        key = generics.get_object_or_404(keys, **{self.lookup_field: self.kwargs[lookup]})
+        rows = reader.rows_for_keys([key])
+        if not rows:
+            raise Http404
+        self.check_object_permissions(request, rows[0])
+        return Response(reader.represent_one(rows[0]))
 
     def perform_service_update(self, order, data):
         services.return_order_update(order=order, user=self.request.user, data=_order_data(data))

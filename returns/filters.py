@@ -14,6 +14,7 @@ from returns.models import (
     ReturnOrderLineItem,
     ReturnOrderRefund,
     ReturnOrderRepair,
+    overdue_filter,
 )
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
 from stock.models import Part
@@ -72,7 +73,7 @@ class ReturnOrderFilter(FilterSet):
         return queryset.filter(open_q) if value else queryset.exclude(open_q)
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.filter(overdue=value)
+        return queryset.filter(overdue_filter()) if value else queryset.exclude(overdue_filter())
 
     def filter_assigned_to_me(self, queryset, name, value):
         owners = Owner.objects.for_user(self.request.user)

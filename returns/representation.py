@@ -8,21 +8,28 @@ order, same values and types, the same ``*_detail`` toggles and the list's hidde
 from one ``values()`` row per order, holding only the columns the requested fields show.
 The derived values come from the functions the model and the serializer use:
 ``ReturnOrder.currency``, ``Company.currency_code``, ``Owner.label``, ``allowed_transitions``,
-the serializer's own field objects for dates, times, choices and labels, and the list
-selector's annotations for the line counts and ``overdue``. ``tests/returns/
+the serializer's own field objects for dates, times, choices and labels, the list
+selector's annotations for the line counts, and ``overdue_filter``'s rule for ``overdue``.
+A page's rows are read by key in a query compiled once (``common.sql``): the filters pick
+the keys, and the joined columns cost Django nothing more to build. ``tests/returns/
 test_representation.py`` holds both paths to the same output.
 """
 
+import datetime
+
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
+from rest_framework.settings import ISO_8601, api_settings
 
 from common.pagination import KeysFirstPagination
 from common.serializers import DetailToggleMixin
+from common.sql import ReusedQuery, padded
 from companies.models import Company
 from returns import selectors
 from returns.models import ReturnOrder, ReturnOrderLineItem
 from returns.serializers import ReturnOrderSerializer
-from returns.statuses import ReturnOrderLineStatus, allowed_transitions
+from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, allowed_transitions
 from users import services as user_services
 from users.models import Owner
 
@@ -43,7 +50,6 @@ ORDER_COLUMNS = (
     "contact_id",
     "address_id",
     "status",
-    "overdue",
     "customer_id",
     "customer__currency",
     "customer_reference",
@@ -183,7 +189,37 @@ def order_rows_queryset(request) -> QuerySet[ReturnOrder]:
     ordering = request.query_params.get("ordering", "")
     if any(name in ordering for name in LINE_COUNTS):
         return selectors.with_line_counts(ReturnOrder.objects.all())
-    return selectors.with_overdue(ReturnOrder.objects.all())
+    return ReturnOrder.objects.all()
+
+
+def _line_counts(keys):
+    return (
+        ReturnOrderLineItem.objects.filter(order_id__in=keys)
+        .order_by()
+        .values("order_id")
+        .annotate(
+            line_items=Count("pk"),
+            completed_lines=Count("pk", filter=~Q(outcome=ReturnOrderLineStatus.PENDING)),
+            received_lines=Count("pk", filter=Q(received_date__isnull=False)),
+        )
+        .values_list("order_id", "line_items", "completed_lines", "received_lines")
+    )
+
+
+# Read for every page and every detail: compiled once per page length (see common.sql).
+_LINE_COUNTS = ReusedQuery(_line_counts)
+
+
+def _rows_by_key(columns: tuple[str, ...]):
+    def build(keys):
+        orders = ReturnOrder.objects.filter(pk__in=keys).order_by()
+        return selectors.with_line_counts(orders, overdue=False).values_list(*columns, *LINE_COUNTS)
+
+    return build
+
+
+# Reused queries of ``ReturnOrderReader.rows_for_keys``, by their columns.
+_ROWS_BY_KEY: dict[tuple[str, ...], ReusedQuery] = {}
 
 
 def line_counts(keys) -> dict[int, tuple[int, int, int]]:
@@ -196,17 +232,7 @@ def line_counts(keys) -> dict[int, tuple[int, int, int]]:
     """
     if not keys:
         return {}
-    rows = (
-        ReturnOrderLineItem.objects.filter(order_id__in=keys)
-        .order_by()
-        .values("order_id")
-        .annotate(
-            line_items=Count("pk"),
-            completed_lines=Count("pk", filter=~Q(outcome=ReturnOrderLineStatus.PENDING)),
-            received_lines=Count("pk", filter=Q(received_date__isnull=False)),
-        )
-        .values_list("order_id", "line_items", "completed_lines", "received_lines")
-    )
+    rows = _LINE_COUNTS.rows(keys=padded(keys))
     return {order: (total, completed, received) for order, total, completed, received in rows}
 
 
@@ -219,7 +245,7 @@ class ReturnOrderPagination(KeysFirstPagination):
 
     def paginate_rows(self, queryset: QuerySet, request, reader: "ReturnOrderReader"):
         """The page's rows as ``paginate_queryset`` picks them, or None without ``limit``."""
-        return self.paginate_queryset(queryset, request, read=reader.rows)
+        return self.paginate_queryset(queryset, request, read_keys=reader.rows_for_keys)
 
 
 class _Customer:
@@ -290,6 +316,17 @@ class _Toggles(DetailToggleMixin):
         super().__init__()
 
 
+# Date formats that write what ``date.isoformat()`` writes, for years from 1000 on.
+ISO_DATES = (ISO_8601, "%Y-%m-%d")
+
+
+def _iso_date(value: datetime.date) -> str:
+    return value.isoformat() if value.year >= 1000 else value.strftime("%Y-%m-%d")
+
+
+DATE_NAMES = ("creation_date", "issue_date", "start_date", "target_date", "complete_date")
+
+
 class _Layout:
     """What the serializer's class says about its output, read once per process."""
 
@@ -308,16 +345,37 @@ class _Layout:
         return {
             name: fields[name].to_representation
             for name in (
-                "creation_date",
-                "issue_date",
-                "start_date",
-                "target_date",
-                "complete_date",
+                *DATE_NAMES,
                 "status_text",
                 "order_currency",
                 "updated_at",
             )
         }
+
+    def request_converters(self) -> dict:
+        """``converters``, with what DRF does per value done once for the request where the
+        output is the same: ISO dates and times in the request's time zone, and the status
+        labels in its language."""
+        converters = dict(self.converters)
+        fields = self.serializer.fields
+        for name in DATE_NAMES:
+            if getattr(fields[name], "format", api_settings.DATE_FORMAT) in ISO_DATES:
+                converters[name] = _iso_date
+        zone = fields["updated_at"].default_timezone()
+        if zone is not None and (
+            getattr(fields["updated_at"], "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        ):
+
+            def iso_datetime(value, zone=zone, slow=converters["updated_at"]):
+                if value.tzinfo is None:
+                    return slow(value)
+                text = value.astimezone(zone).isoformat()
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+            converters["updated_at"] = iso_datetime
+        labels = {key: str(label) for key, label in fields["status_text"].choices}
+        converters["status_text"] = lambda value: labels.get(value, str(value))
+        return converters
 
     @cached_property
     def covered(self) -> bool:
@@ -346,6 +404,9 @@ class ReturnOrderReader:
             hidden.add("notes")
         self.names = tuple(name for name in _layout.names if name not in hidden)
         self._details_visible = None
+        self._convert = _layout.request_converters()
+        # ``overdue_filter``'s rule, as of the request's date.
+        self._today = timezone.localdate()
 
     @staticmethod
     def covers() -> bool:
@@ -363,8 +424,25 @@ class ReturnOrderReader:
     def rows(self, queryset: QuerySet) -> QuerySet:
         return queryset.values(*self.columns())
 
+    def rows_for_keys(self, keys) -> list[dict]:
+        """The rows of the orders ``keys``, in that order, with their line counts: one query,
+        compiled once per set of columns (see ``common.sql``), whatever filtered the keys."""
+        if not keys:
+            return []
+        columns = self.columns()
+        query = _ROWS_BY_KEY.get(columns)
+        if query is None:
+            query = _ROWS_BY_KEY.setdefault(columns, ReusedQuery(_rows_by_key(columns)))
+        names = (*columns, *LINE_COUNTS)
+        rows = query.rows(keys=padded(keys))
+        by_key = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+        return [by_key[key] for key in keys if key in by_key]
+
     def represent(self, rows) -> list[dict]:
-        """The serializer's dicts for ``rows``: one query more, for their line counts."""
+        """The serializer's dicts for ``rows``: one query more, for their line counts, unless
+        the rows hold them (``rows_for_keys``)."""
+        if rows and LINE_COUNTS[0] in rows[0]:
+            return [self.represent_one(row) for row in rows]
         counts = line_counts([row["id"] for row in rows])
         return [self.represent_one(row, counts.get(row["id"], NO_LINES)) for row in rows]
 
@@ -393,7 +471,7 @@ class ReturnOrderReader:
         return user
 
     def _values(self, row: dict, counts: tuple[int, int, int]) -> dict:
-        convert = _layout.converters
+        convert = self._convert
         status = row["status"]
 
         def converted(name):
@@ -423,7 +501,9 @@ class ReturnOrderReader:
             "status_text": convert["status_text"](status),
             "status_custom_key": status,
             "allowed_actions": allowed_transitions(status),
-            "overdue": bool(row["overdue"]),
+            "overdue": status in OPEN_STATUSES
+            and row["target_date"] is not None
+            and row["target_date"] < self._today,
             "customer": row["customer_id"],
             "customer_reference": row["customer_reference"],
             "order_currency": converted("order_currency"),
@@ -464,7 +544,9 @@ class ReturnOrderReader:
 
     def represent_one(self, row: dict, counts: tuple[int, int, int] | None = None) -> dict:
         """The serializer's dict for ``row``, given its line counts (read if not given)."""
-        if counts is None:
+        if counts is None and LINE_COUNTS[0] in row:
+            counts = tuple(row[name] for name in LINE_COUNTS)
+        elif counts is None:
             counts = line_counts([row["id"]]).get(row["id"], NO_LINES)
         values = self._values(row, counts)
         return {name: values[name] for name in self.names}

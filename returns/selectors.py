@@ -9,6 +9,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    FilteredRelation,
     IntegerField,
     Max,
     OuterRef,
@@ -18,6 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest
 
@@ -48,9 +50,12 @@ def _count_lines(**filters):
     return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 
-def with_line_counts(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
-    """Add ``line_items``, ``completed_lines`` (outcome set), ``received_lines``, ``overdue``."""
-    return queryset.annotate(
+def with_line_counts(
+    queryset: QuerySet[ReturnOrder], *, overdue: bool = True
+) -> QuerySet[ReturnOrder]:
+    """Add ``line_items``, ``completed_lines`` (outcome set), ``received_lines`` and, unless
+    told otherwise, ``overdue``."""
+    counts = queryset.annotate(
         line_items=_count_lines(),
         completed_lines=Coalesce(
             Subquery(
@@ -65,8 +70,8 @@ def with_line_counts(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
             Value(0),
         ),
         received_lines=_count_lines(received_date__isnull=False),
-        overdue=_overdue(),
     )
+    return with_overdue(counts) if overdue else counts
 
 
 def _overdue() -> Case:
@@ -114,37 +119,56 @@ def return_order_line_list_with_orders() -> QuerySet[ReturnOrderLineItem]:
     )
 
 
+STANDING_JOINS = (
+    "created_by",
+    "replacement_item",
+    "replacement_item__part",
+    "repair",
+    "repair__technician",
+    "refund",
+)
+
+
 def standing_resolutions() -> QuerySet[ReturnOrderLineResolution]:
     """Resolutions that stand (not undone), with their replacement, repair, parts and refund."""
     parts = ReturnOrderRepairPart.objects.select_related("part", "location").order_by("pk")
     return (
         ReturnOrderLineResolution.objects.filter(reversed_at__isnull=True)
-        .select_related(
-            "created_by",
-            "replacement_item",
-            "replacement_item__part",
-            "repair",
-            "repair__technician",
-            "refund",
-        )
+        .select_related(*STANDING_JOINS)
         .prefetch_related(Prefetch("repair__parts", queryset=parts))
     )
 
 
 def return_order_lines_resolved(order_pk: int) -> QuerySet[ReturnOrderLineItem]:
-    """An order's lines for its page, each with ``standing`` (a list of at most one resolution).
+    """An order's lines for its page, each with ``standing_resolution`` (or None).
 
-    Three queries whatever the number of lines: the lines, their standing resolutions (with
-    the replacement item, repair, technician and refund joined), and the repairs' parts.
+    One query whatever the number of lines: the lines with their standing resolution (and
+    its replacement item, repair, technician and refund) joined. ``load_repair_parts`` reads
+    the repairs' parts (Django prefetches nothing through a filtered relation).
     """
+    joined = [f"standing_resolution__{name}" for name in STANDING_JOINS]
     return (
         return_order_line_list()
         .filter(order_id=order_pk)
-        .prefetch_related(
-            Prefetch("resolutions", queryset=standing_resolutions(), to_attr="standing")
+        .annotate(
+            standing_resolution=FilteredRelation(
+                "resolutions", condition=Q(resolutions__reversed_at__isnull=True)
+            )
         )
+        .select_related("standing_resolution", *joined)
         .order_by("pk")
     )
+
+
+def load_repair_parts(lines) -> None:
+    """Prefetch the parts of the lines' standing repairs: one query, none without repairs."""
+    repairs = []
+    for line in lines:
+        resolution = getattr(line, "standing_resolution", None)  # unset when none stands
+        if resolution is not None and hasattr(resolution, "repair"):
+            repairs.append(resolution.repair)
+    parts = ReturnOrderRepairPart.objects.select_related("part", "location").order_by("pk")
+    prefetch_related_objects(repairs, Prefetch("parts", queryset=parts))
 
 
 def _on_open_order():

@@ -73,6 +73,34 @@ def test_database_connections_persist_with_health_checks_by_default():
     assert _database_setting({"DATABASE_CONN_MAX_AGE": "none"})["age"] is None
 
 
+def _database_options(env) -> dict:
+    script = (
+        "import json; from django.conf import settings;"
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_prepares_repeated_statements_unless_told_not_to():
+    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/boomerang"}
+    options = _database_options({**url, "DATABASE_PREPARED_STATEMENTS": ""})
+    assert options == {"server_side_binding": True, "prepare_threshold": 2}
+    # Behind PgBouncer in transaction mode: Django's defaults (client-side binding, none).
+    assert _database_options({**url, "DATABASE_PREPARED_STATEMENTS": "false"}) == {}
+    # SQLite has neither.
+    sqlite = _database_options({"DATABASE_URL": "sqlite:///x.db"})
+    assert "server_side_binding" not in sqlite and "prepare_threshold" not in sqlite
+
+
 def test_a_bad_connection_age_is_refused_with_its_name():
     env = {**PRODUCTION_ENV, "SECRET_KEY": "x" * 50, "DATABASE_CONN_MAX_AGE": "ten"}
     result = _manage("check", env=env)

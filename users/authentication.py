@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from rest_framework import authentication, exceptions, status
 
 from common.permissions import required_permissions
+from common.sql import ReusedQuery
 from users.services import api_token_user, calendar_token_check
 
 
@@ -138,6 +139,22 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+_PERMISSION_NAMES = ("content_type__app_label", "codename")
+
+
+def _user_permissions(user):
+    own = Permission.objects.filter(user=user).order_by().values_list(*_PERMISSION_NAMES)
+    groups = Permission.objects.filter(group__user=user).order_by()
+    return own.union(groups.values_list(*_PERMISSION_NAMES))
+
+
+# Every request checks a role, so these are compiled once (see common.sql).
+_USER_PERMISSIONS = ReusedQuery(_user_permissions)
+_ALL_PERMISSIONS = ReusedQuery(
+    lambda: Permission.objects.order_by().values_list(*_PERMISSION_NAMES)
+)
+
+
 class ModelBackend(auth_backends.ModelBackend):
     """Django's backend; a successful login also clears the failures counted for its username.
 
@@ -163,13 +180,10 @@ class ModelBackend(auth_backends.ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            names = ("content_type__app_label", "codename")
             if user_obj.is_superuser:
-                rows = Permission.objects.order_by().values_list(*names)
+                rows = _ALL_PERMISSIONS.rows()
             else:
-                own = Permission.objects.filter(user=user_obj).order_by().values_list(*names)
-                groups = Permission.objects.filter(group__user=user_obj).order_by()
-                rows = own.union(groups.values_list(*names))
+                rows = _USER_PERMISSIONS.rows(user=user_obj.pk)
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
         return user_obj._perm_cache
 

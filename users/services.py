@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from common.sql import ReusedQuery
 from users.models import (
     CALENDAR_TOKEN_PREFIX,
     ApiToken,
@@ -133,19 +134,38 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
+def _token_lookup(key_hash):
+    return (
+        ApiToken.objects.filter(key_hash=key_hash)
+        .order_by()
+        .values_list(
+            "pk", "revoked", "expiry", "last_seen", *(f"user__{name}" for name in _USER_FIELDS)
+        )
+    )
+
+
+_USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
+# Every API request makes this query: compiled once (see common.sql).
+_TOKEN_LOOKUP = ReusedQuery(_token_lookup)
+
+
 def api_token_user(key: str):
     """The active user behind a key, or None. Touches ``last_seen`` at most once a minute."""
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(key)).first()
-    )
-    if token is None or not token.user.is_active:
+    rows = _TOKEN_LOOKUP.rows(key_hash=hash_token(key))
+    if not rows:
+        return None
+    token_pk, revoked, expiry, last_seen, *user_values = rows[0]
+    if revoked or (expiry is not None and expiry < timezone.localdate()):
+        return None
+    user = User.from_db(ApiToken.objects.db, _USER_FIELDS, user_values)
+    if not user.is_active:
         return None
     now = timezone.now()
-    if token.last_seen is None or now - token.last_seen > datetime.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_seen=now)
-    return token.user
+    if last_seen is None or now - last_seen > datetime.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token_pk).update(last_seen=now)
+    return user
 
 
 # -- calendar tokens -----------------------------------------------------------------------

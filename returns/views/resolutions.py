@@ -55,8 +55,7 @@ def resolve_page(view):
 
 
 def _standing(line: ReturnOrderLineItem):
-    standing = getattr(line, "standing", None)
-    return standing[0] if standing else None
+    return getattr(line, "standing_resolution", None)
 
 
 def annotate_lines(order, lines, *, may_resolve: bool) -> None:
@@ -67,6 +66,7 @@ def annotate_lines(order, lines, *, may_resolve: bool) -> None:
     ``can_finish_repair``.
     """
     in_progress = order.status == ReturnOrderStatus.IN_PROGRESS
+    selectors.load_repair_parts(lines)
     for line in lines:
         resolution = _standing(line)
         line.resolution = resolution

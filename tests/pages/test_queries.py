@@ -51,10 +51,10 @@ BASE = 4
 INDEX_QUERIES = BASE + 3
 # The calendar: the month's orders and the user's calendar token (the Subscribe panel).
 CALENDAR_QUERIES = BASE + 2
-# The order page: the order, its lines, their standing resolutions, extra lines, history and
-# attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked?
-# Repairs add their parts: one query, see tests/pages/test_resolution_pages.py.)
-DETAIL_QUERIES = BASE + 6
+# The order page: the order, its lines with their standing resolutions joined, extra lines,
+# history and attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is
+# it locked? Repairs add their parts: one query, see tests/pages/test_resolution_pages.py.)
+DETAIL_QUERIES = BASE + 5
 # The company page: the company, contacts, addresses, stock held and its orders.
 COMPANY_QUERIES = BASE + 5
 # The stock item page: the item, its tracking, the orders tracking names and its lines.

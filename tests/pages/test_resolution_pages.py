@@ -547,10 +547,10 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 # -- query count ---------------------------------------------------------------------------
 
 # The order page with resolutions: the session, the user, the permissions (one query), the
-# setting (read once for the decorator and the navigation), the order, its lines, their standing
-# resolutions (replacement, repair, technician, refund joined), the repairs' parts, extra
-# lines, history and attachments.
-RESOLVED_DETAIL_QUERIES = 11
+# setting (read once for the decorator and the navigation), the order, its lines with their
+# standing resolutions (replacement, repair, technician, refund joined), the repairs' parts,
+# extra lines, history and attachments.
+RESOLVED_DETAIL_QUERIES = 10
 
 
 def resolve_every_kind(order, bay, user):
