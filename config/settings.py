@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": [(code, code) for code in CURRENCIES],
         "StockStatusEnum": "stock.statuses.StockStatus",
+        "WarrantyStatusEnum": "returns.statuses.WarrantyStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -105,9 +105,19 @@ class ReturnOrderAdmin(admin.ModelAdmin):
 
 @admin.register(ReturnOrderLineItem)
 class ReturnOrderLineItemAdmin(admin.ModelAdmin):
-    list_display = ["order", "item", "quantity", "outcome", "price", "received_date"]
+    list_display = [
+        "order",
+        "item",
+        "quantity",
+        "outcome",
+        "price",
+        "received_date",
+        "warranty_status",
+        "warranty_override",
+        "warranty_expiry",
+    ]
     list_select_related = ["order__customer", "item__part"]
-    list_filter = ["outcome"]
+    list_filter = ["outcome", "warranty_status", "warranty_override"]
     search_fields = ["order__reference", "item__serial", "item__part__name"]
 
     def has_add_permission(self, request):

@@ -14,7 +14,7 @@ builds the calendar's own few lines.
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -49,6 +49,7 @@ class FeedQuery:
     assigned_to_me: bool = False
     customer: int | None = None
     statuses: tuple[int, ...] = ()
+    lines: bool = False
 
 
 def calendar_name() -> str:
@@ -133,6 +134,8 @@ class _Labels:
         self.no_customer = _("No customer")
         self.nobody = _("nobody")
         self.category = ical_text(_("Return order"))
+        self.line_category = ical_text(_("Return order line"))
+        self.line_quantity = _("Line quantity: %(quantity)s")
 
     def key(self) -> str:
         return repr(sorted(vars(self).items()))
@@ -244,11 +247,12 @@ def order_row(order: ReturnOrder) -> CalendarRow:
     )
 
 
-def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes]:
-    """Each order as one all-day VEVENT on its target date, serialized.
+def _order_writer(context: FeedContext) -> Callable[[CalendarRow], bytes]:
+    """A function writing an order row as one all-day VEVENT on its target date.
 
     DTEND is the day after DTSTART (RFC 5545 §3.6.1: it is exclusive); on the last date
     Python knows (9999-12-31) it is left out, which RFC 5545 reads as the same one-day event.
+    The labels, dates and stamps are worked out once per feed, not once per event.
     """
     labels = context.labels
     status_labels = labels.status
@@ -274,21 +278,22 @@ def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes
             text = dates[value] = value.isoformat().replace("-", "")
         return text
 
-    for (
-        pk,
-        reference,
-        description,
-        customer_reference,
-        status,
-        target_date,
-        creation_date,
-        updated_at,
-        sequence,
-        customer,
-        responsible,
-        line_items,
-        received_lines,
-    ) in rows:
+    def write(row: CalendarRow) -> bytes:
+        (
+            pk,
+            reference,
+            description,
+            customer_reference,
+            status,
+            target_date,
+            creation_date,
+            updated_at,
+            sequence,
+            customer,
+            responsible,
+            line_items,
+            received_lines,
+        ) = row
         if customer is None:
             customer = labels.no_customer
         url = f"{url_before}{pk}{url_after}"
@@ -323,7 +328,7 @@ def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes
         # Google Calendar ignores URL: put the link where every client shows it.
         lines.append(url)
         # One object per event: the body's pieces cost their headers as well as their bytes.
-        yield b"".join(
+        return b"".join(
             (
                 begin,
                 content_line(f"UID:returnorder-{pk}{uid_after}".encode()),
@@ -335,6 +340,114 @@ def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes
             )
         )
 
+    return write
+
+
+def _events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes]:
+    """Each order row as one all-day VEVENT on its target date, serialized."""
+    return map(_order_writer(context), rows)
+
+
+def line_summary(reference: str, part: str, ipn: str, serial: str, quantity) -> str:
+    """``RMA-0001 — IPN | Part #SN`` for a serialized unit, ``RMA-0001 — 3 x Part`` otherwise."""
+    name = f"{ipn} | {part}" if ipn else part
+    if serial:
+        return f"{reference} — {name} #{serial}"
+    return f"{reference} — {quantity.normalize():f} x {name}"
+
+
+def _line_writer(context: FeedContext) -> Callable[[CalendarRow], bytes]:
+    """A function writing a line row (``returns.selectors.CALENDAR_LINE_FIELDS``) as a VEVENT.
+
+    Its UID (``returnorderline-<pk>@host``) is the line's pk only, apart from every order's;
+    its dates are the line's own target date; its stamps are its order's ``updated_at``.
+    """
+    labels = context.labels
+    status_labels = labels.status
+    url_before, url_after = context.url_before, context.url_after
+    uid_after = "@" + ical_text(context.host)
+    tail = (
+        content_line(("CATEGORIES:" + labels.line_category).encode())
+        + b"STATUS:CONFIRMED\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+    )
+
+    def write(row: CalendarRow) -> bytes:
+        (
+            pk,
+            reference,
+            _description,
+            customer_reference,
+            status,
+            target_date,
+            creation_date,
+            updated_at,
+            sequence,
+            customer,
+            responsible,
+            _line_items,
+            _received_lines,
+            line_pk,
+            part,
+            ipn,
+            serial,
+            quantity,
+        ) = row
+        if customer is None:
+            customer = labels.no_customer
+        url = f"{url_before}{pk}{url_after}#line-{line_pk}"
+        changed = _utc_stamp(updated_at) + "Z"
+        day = target_date.isoformat().replace("-", "")
+        dtend = (
+            f"DTEND;VALUE=DATE:{(target_date + _ONE_DAY).isoformat().replace('-', '')}\r\n"
+            if target_date < datetime.date.max
+            else ""
+        )
+        summary = line_summary(reference, part, ipn, serial, quantity)
+        lines = [
+            labels.customer % {"customer": customer},
+            labels.status_line % {"status": status_labels[status]},
+            labels.line_quantity % {"quantity": f"{quantity.normalize():f}"},
+            labels.responsible
+            % {"responsible": responsible if responsible is not None else labels.nobody},
+        ]
+        if customer_reference:
+            lines.append(labels.customer_reference % {"ref": customer_reference})
+        lines.append(url)
+        return b"".join(
+            (
+                b"BEGIN:VEVENT\r\n",
+                content_line(f"UID:returnorderline-{line_pk}{uid_after}".encode()),
+                (
+                    f"DTSTAMP:{changed}\r\nLAST-MODIFIED:{changed}\r\n"
+                    f"CREATED:{creation_date.isoformat().replace('-', '')}T000000Z\r\n"
+                    f"SEQUENCE:{int(sequence)}\r\nDTSTART;VALUE=DATE:{day}\r\n{dtend}"
+                ).encode(),
+                content_line(("SUMMARY:" + ical_text(summary)).encode()),
+                content_line(("DESCRIPTION:" + ical_text("\n".join(lines))).encode()),
+                content_line(("URL:" + url).encode()),
+                tail,
+            )
+        )
+
+    return write
+
+
+# How many columns an order's row has; a row with more is a line's, or an order's padded
+# to share a UNION with lines (its ``line_pk`` 0).
+_ORDER_COLUMNS = 13
+
+
+def _mixed_events(rows: Iterable[CalendarRow], context: FeedContext) -> Iterator[bytes]:
+    """Order rows and line rows, each as its event: the rows of a ``lines=true`` feed."""
+    write_order, write_line = _order_writer(context), _line_writer(context)
+    for row in rows:
+        if len(row) == _ORDER_COLUMNS:
+            yield write_order(row)
+        elif row[_ORDER_COLUMNS]:
+            yield write_line(row)
+        else:
+            yield write_order(row[:_ORDER_COLUMNS])
+
 
 def calendar_body(rows: Iterable[CalendarRow], context: FeedContext | None = None) -> bytes:
     """The feed's iCalendar body (RFC 5545 and 7986): CRLF, folded at 75 octets, escaped.
@@ -343,7 +456,7 @@ def calendar_body(rows: Iterable[CalendarRow], context: FeedContext | None = Non
     """
     context = context or FeedContext()
     chunks = [context.head]
-    chunks.extend(_events(rows, context))
+    chunks.extend(_mixed_events(rows, context))
     chunks.append(END)
     return b"".join(chunks)
 

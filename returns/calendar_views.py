@@ -85,6 +85,13 @@ class CalendarQuerySerializer(serializers.Serializer):
     status = StatusListField(
         required=False, help_text=_("Status codes (or 'open'); overrides include_completed")
     )
+    lines = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Also list the open lines (not received, or received without an outcome) of open "
+            "orders that have their own target date, one event each"
+        ),
+    )
 
     def to_query(self) -> calendar.FeedQuery:
         data = self.validated_data
@@ -93,6 +100,7 @@ class CalendarQuerySerializer(serializers.Serializer):
             assigned_to_me=data["assigned_to_me"],
             customer=data.get("customer"),
             statuses=data.get("status", ()),
+            lines=data["lines"],
         )
 
 
@@ -164,6 +172,7 @@ class ReturnOrderCalendarFeed(APIView):
             OpenApiParameter("assigned_to_me", OpenApiTypes.BOOL),
             OpenApiParameter("customer", OpenApiTypes.INT),
             OpenApiParameter("status", OpenApiTypes.STR, many=True),
+            OpenApiParameter("lines", OpenApiTypes.BOOL),
         ],
         responses={
             (200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, "RFC 5545 calendar"),
@@ -198,6 +207,7 @@ class ReturnOrderCalendarFeed(APIView):
             assigned_to_me=query.assigned_to_me,
             customer=query.customer,
             statuses=query.statuses,
+            lines=query.lines,
         )
         # One complete body, not a stream: a failure half-way is then an error, not a
         # truncated calendar that a client would take as cancelled events, and clients get a
@@ -235,15 +245,17 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def subscribe_panel(request) -> dict:
+def subscribe_panel(request, *, lines: bool = False) -> dict:
     """What ``returns/_subscribe.html`` shows: the user's feed URLs and their calendar key.
 
     Only a hash of the key is stored, so the key-bearing URLs exist only right after the key
     is (re)generated: the regenerate view leaves the key in the session and the next page
     view takes it out (``SESSION_KEY``). Otherwise the panel says a key exists and how to get
-    a new one. One query (the user's key), none when a key was just issued.
+    a new one. One query (the user's key), none when a key was just issued. With ``lines``
+    (the calendar page shows line events) every URL asks for them too (``lines=true``).
     """
     plain = feed_url()
+    with_lines = "&lines=true" if lines else ""
     fresh_key = request.session.pop(SESSION_KEY, None)
     token = None if fresh_key else user_services.calendar_token_get(user=request.user)
     variants = []
@@ -254,15 +266,20 @@ def subscribe_panel(request) -> dict:
             (_("Including completed and cancelled"), "&include_completed=true"),
             (_("Only mine, including completed"), "&assigned_to_me=true&include_completed=true"),
         ):
-            https = f"{plain}?token={fresh_key}{extra}"
+            https = f"{plain}?token={fresh_key}{extra}{with_lines}"
             variants.append({"label": label, "https": https, "webcal": webcal(https)})
     return {
         "scheme": plain.split("://", 1)[0],
-        "plain_url": plain,
+        "plain_url": plain + ("?lines=true" if lines else ""),
         "plain_variants": [
-            {"label": _("Only mine"), "https": plain + "?assigned_to_me=true"},
-            {"label": _("Including completed"), "https": plain + "?include_completed=true"},
+            {"label": _("Only mine"), "https": plain + "?assigned_to_me=true" + with_lines},
+            {
+                "label": _("Including completed"),
+                "https": plain + "?include_completed=true" + with_lines,
+            },
+            {"label": _("With line target dates"), "https": plain + "?lines=true"},
         ],
+        "lines": lines,
         "fresh_key": bool(fresh_key),
         "variants": variants,
         "token": token,

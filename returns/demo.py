@@ -130,6 +130,8 @@ def load_demo_data(*, password: str, viewer_password: str | None = None) -> dict
             trackable=trackable,
             salable=salable,
             units=units,
+            # Serialized products sold to customers carry a two-year warranty.
+            warranty_months=24 if trackable and salable else None,
         )
 
     warehouse = _location("Warehouse", structural=True, description="Main building")

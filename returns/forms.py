@@ -12,7 +12,7 @@ from common import reference as references
 from common import site_settings, validators
 from companies.models import Address, Company, Contact
 from returns.models import ProjectCode, ReturnOrder
-from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus
+from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus, WarrantyStatus
 from stock.models import StockItem, StockLocation
 from stock.statuses import StockStatus
 from users.models import Owner
@@ -280,6 +280,23 @@ class LineEditForm(BootstrapMixin, forms.Form):
     price_currency = forms.ChoiceField(required=False, label=_("Currency"))
     reference = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(max_length=500, required=False)
+    warranty_start = forms.DateField(
+        required=False,
+        label=_("Warranty start"),
+        widget=DateInput,
+        help_text=_("The day the customer received the unit; blank: take it from stock tracking."),
+    )
+    warranty_override = forms.ChoiceField(
+        required=False,
+        label=_("Override the answer"),
+        choices=[("", _("No: use the computed answer")), *WarrantyStatus.choices],
+    )
+    warranty_override_reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label=_("Reason for the override"),
+        help_text=_("Required when you override the answer."),
+    )
 
     def __init__(self, *args, received: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

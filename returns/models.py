@@ -17,6 +17,8 @@ from returns.statuses import (
     ResolutionKind,
     ReturnOrderLineStatus,
     ReturnOrderStatus,
+    WarrantyStartSource,
+    WarrantyStatus,
 )
 from stock.statuses import StockStatus
 
@@ -303,6 +305,45 @@ class ReturnOrderLineItem(models.Model):
             "Target date for this line item (leave blank to use the target date from the order)"
         ),
     )
+    # Raised whenever the target date changes: the SEQUENCE of the line's calendar event.
+    target_date_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # The day the line was added: the day its warranty is judged on. Lines from before this
+    # field took their order's creation date.
+    creation_date = models.DateField(
+        _("creation date"), null=True, blank=True, default=timezone.localdate, editable=False
+    )
+    warranty_status = models.CharField(
+        _("computed warranty"),
+        max_length=20,
+        choices=WarrantyStatus.choices,
+        default=WarrantyStatus.UNKNOWN,
+        help_text=_("Warranty answer computed from the part's period and the start date"),
+    )
+    warranty_start = models.DateField(
+        _("warranty start"),
+        null=True,
+        blank=True,
+        help_text=_("Date the unit was delivered to the customer"),
+    )
+    warranty_start_source = models.CharField(
+        _("warranty start source"), max_length=20, blank=True, choices=WarrantyStartSource.choices
+    )
+    warranty_expiry = models.DateField(
+        _("warranty expiry"),
+        null=True,
+        blank=True,
+        help_text=_("Last day the unit is in warranty"),
+    )
+    warranty_override = models.CharField(
+        _("warranty override"),
+        max_length=20,
+        blank=True,
+        choices=WarrantyStatus.choices,
+        help_text=_("Warranty answer set by hand, in place of the computed one"),
+    )
+    warranty_override_reason = models.CharField(
+        _("warranty override reason"), max_length=500, blank=True
+    )
     metadata = models.JSONField(blank=True, null=True)
 
     api_list_url = "/api/order/ro-line/"
@@ -328,6 +369,14 @@ class ReturnOrderLineItem(models.Model):
     @property
     def received(self) -> bool:
         return self.received_date is not None
+
+    @property
+    def warranty(self) -> str:
+        """The warranty answer that stands: the override when one is set."""
+        return self.warranty_override or self.warranty_status
+
+    def get_warranty_display(self) -> str:
+        return str(WarrantyStatus(self.warranty).label)
 
 
 class ReturnOrderExtraLine(models.Model):

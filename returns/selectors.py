@@ -2,12 +2,15 @@
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     DateTimeField,
+    DecimalField,
     Exists,
     FilteredRelation,
     IntegerField,
@@ -255,8 +258,14 @@ def return_orders_for_calendar(
     assigned_to_me: bool = False,
     customer: int | None = None,
     statuses: Sequence[int] = (),
+    lines: bool = False,
 ) -> QuerySet:
     """Orders with a target date as tuples of ``CALENDAR_FIELDS``: one query.
+
+    With ``lines``, the open lines of the selected orders that have their own target date
+    (``open_calendar_lines``) join them in the same query (a UNION): every row then carries
+    ``CALENDAR_LINE_FIELDS`` too, ``line_pk`` 0 on an order's row; the rows are ordered by
+    target date, order pk, then line pk (the order's own event first).
 
     Open orders by default; ``include_completed`` adds complete and cancelled ones, and
     ``statuses``, when given, replaces both. ``assigned_to_me`` keeps orders whose responsible
@@ -265,7 +274,7 @@ def return_orders_for_calendar(
     than instances: a feed holds thousands of orders, and building a model (and its customer
     and owner) for each costs more than the rest of the event.
     """
-    queryset = ReturnOrder.objects.filter(target_date__isnull=False)
+    queryset = ReturnOrder.objects.all()
     if statuses:
         queryset = queryset.filter(status__in=statuses)
     elif not include_completed:
@@ -274,13 +283,92 @@ def return_orders_for_calendar(
         queryset = queryset.filter(responsible__in=Owner.objects.for_user(user))
     if customer is not None:
         queryset = queryset.filter(customer_id=customer)
+    orders = queryset.filter(target_date__isnull=False).annotate(
+        line_items=_count_lines(),
+        received_lines=_count_lines(received_date__isnull=False),
+    )
+    if not lines:
+        return orders.order_by("target_date", "pk").values_list(*CALENDAR_FIELDS)
     return (
-        queryset.annotate(
-            line_items=_count_lines(),
-            received_lines=_count_lines(received_date__isnull=False),
+        _with_line_columns(orders)
+        .order_by()
+        .values_list(*CALENDAR_FIELDS, *CALENDAR_LINE_FIELDS)
+        .union(return_order_lines_for_calendar(orders=queryset), all=True)
+        .order_by("target_date", "pk", "line_pk")
+    )
+
+
+# A line event's columns after an order's: the line's pk (0 on an order's row), its part's
+# name and IPN, its unit's serial and its quantity.
+CALENDAR_LINE_FIELDS = ("line_pk", "line_part", "line_ipn", "line_serial", "line_quantity")
+
+
+def _with_line_columns(orders: QuerySet) -> QuerySet:
+    """Order rows padded with empty line columns, to share a UNION with line rows."""
+    return orders.annotate(
+        line_pk=Value(0, output_field=IntegerField()),
+        line_part=Value("", output_field=CharField()),
+        line_ipn=Value("", output_field=CharField()),
+        line_serial=Value("", output_field=CharField()),
+        line_quantity=Value(Decimal(0), output_field=DecimalField()),
+    )
+
+
+def open_calendar_lines() -> Q:
+    """Lines still to be dealt with, on open orders: not received, or received without an
+    outcome. Only those with their own target date become calendar events."""
+    return Q(order__status__in=OPEN_STATUSES, target_date__isnull=False) & (
+        Q(received_date__isnull=True) | Q(outcome=ReturnOrderLineStatus.PENDING)
+    )
+
+
+def return_order_lines_in_calendar(
+    *, orders: QuerySet, first: datetime.date, last: datetime.date
+) -> QuerySet:
+    """The calendar page's line events: open lines of ``orders`` due between ``first`` and
+    ``last``, with their order, customer and part; one query."""
+    return (
+        ReturnOrderLineItem.objects.filter(
+            open_calendar_lines(),
+            order__in=orders.order_by().values("pk"),
+            target_date__gte=first,
+            target_date__lte=last,
         )
-        .order_by("target_date", "pk")
-        .values_list(*CALENDAR_FIELDS)
+        .select_related("order__customer", "item__part")
+        .order_by("target_date", "order__reference_int", "pk")
+    )
+
+
+def return_order_lines_for_calendar(*, orders: QuerySet) -> QuerySet:
+    """The open lines of ``orders`` that have a target date, as calendar rows.
+
+    Each row has ``CALENDAR_FIELDS`` (their order's, with the line's own target date, its
+    creation date and its target-date sequence) then ``CALENDAR_LINE_FIELDS``. ``orders`` is
+    applied as a subquery, so this is no query of its own until it is read.
+    """
+    return (
+        ReturnOrderLineItem.objects.filter(open_calendar_lines(), order__in=orders.values("pk"))
+        .order_by()
+        .values_list(
+            "order_id",
+            "order__reference",
+            "order__description",
+            "order__customer_reference",
+            "order__status",
+            "target_date",
+            Coalesce("creation_date", "order__creation_date"),
+            "order__updated_at",
+            "target_date_sequence",
+            "order__customer__name",
+            "order__responsible__name",
+            Value(0, output_field=IntegerField()),
+            Value(0, output_field=IntegerField()),
+            "pk",
+            "item__part__name",
+            "item__part__IPN",
+            Coalesce("item__serial", Value(""), output_field=CharField()),
+            "quantity",
+        )
     )
 
 

@@ -33,6 +33,7 @@ from returns.statuses import (
     ResolutionKind,
     ReturnOrderLineStatus,
     ReturnOrderStatus,
+    WarrantyStatus,
     allowed_transitions,
 )
 from stock.models import Part, StockItem, StockLocation
@@ -439,6 +440,26 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     resolution_detail = serializers.SerializerMethodField(
         help_text=_("What was done with the line (null until it is resolved)")
     )
+    warranty = serializers.ChoiceField(
+        choices=WarrantyStatus.choices,
+        read_only=True,
+        help_text=_("The warranty answer that stands: the override when set, else the computed"),
+    )
+    warranty_text = ChoiceTextField(WarrantyStatus.choices, source="warranty")
+    warranty_start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date the unit was delivered to the customer: taken from its stock tracking, or "
+            "entered; null (when writing) goes back to the tracking date"
+        ),
+    )
+    warranty_override = serializers.ChoiceField(
+        choices=WarrantyStatus.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Warranty answer set by hand (blank: none); needs warranty_override_reason"),
+    )
 
     detail_defaults = {"order_detail": False, "item_detail": True, "part_detail": False}
 
@@ -463,8 +484,23 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "link",
             "target_date",
             "resolution_detail",
+            "creation_date",
+            "warranty",
+            "warranty_text",
+            "warranty_status",
+            "warranty_start",
+            "warranty_start_source",
+            "warranty_expiry",
+            "warranty_override",
+            "warranty_override_reason",
         ]
-        read_only_fields = ["received_date"]
+        read_only_fields = [
+            "received_date",
+            "creation_date",
+            "warranty_status",
+            "warranty_start_source",
+            "warranty_expiry",
+        ]
         # Uniqueness is checked by the service, with the order locked.
         validators = []
 

@@ -1,7 +1,8 @@
 """Keep the calendar feeds' Last-Modified moving when what they show changes outside an order.
 
-An event shows its customer's and its responsible owner's names, and an "only mine" feed
-depends on the user's groups; none of those changes touches an order's ``updated_at``. These
+An event shows its customer's and its responsible owner's names (a line's event its part's
+name too), and an "only mine" feed depends on the user's groups; none of those changes
+touches an order's ``updated_at``. These
 receivers only stamp ``FeedState`` — a cache validator — and never change domain state.
 """
 
@@ -11,11 +12,13 @@ from django.dispatch import receiver
 
 from companies.models import Company
 from returns.services import feed_state_touch
+from stock.models import Part
 from users.models import Owner
 
 
 @receiver(post_save, sender=Company)
 @receiver(post_save, sender=Owner)
+@receiver(post_save, sender=Part)
 def _shown_name_may_have_changed(sender, instance, created=False, raw=False, **kwargs):
     # A new company or owner has no orders yet.
     if not created and not raw:

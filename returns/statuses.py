@@ -99,3 +99,18 @@ BEFORE_RECEIPT_KINDS = (ResolutionKind.REPLACE, ResolutionKind.REFUND)
 class RejectDisposition(models.TextChoices):
     RETURN = "return", _("Send back to the customer unchanged")
     SCRAP = "scrap", _("Scrap")
+
+
+class WarrantyStatus(models.TextChoices):
+    """The warranty answer for a returned line (see ``returns.warranty``)."""
+
+    IN_WARRANTY = "in_warranty", _("In warranty")
+    OUT_OF_WARRANTY = "out_of_warranty", _("Out of warranty")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class WarrantyStartSource(models.TextChoices):
+    """Where a line's warranty start date came from ("" when none was found)."""
+
+    TRACKING = "tracking", _("Stock tracking (delivered to the customer)")
+    ENTERED = "entered", _("Entered by a user")

@@ -6,7 +6,16 @@ from stock.models import Part, StockItem, StockItemTracking, StockLocation
 
 @admin.register(Part)
 class PartAdmin(admin.ModelAdmin):
-    list_display = ["name", "IPN", "description", "active", "trackable", "salable", "units"]
+    list_display = [
+        "name",
+        "IPN",
+        "description",
+        "active",
+        "trackable",
+        "salable",
+        "units",
+        "warranty_months",
+    ]
     list_filter = ["active", "trackable", "salable"]
     search_fields = ["name", "IPN", "description"]
     # Parts that may be sent as a replacement for this one (see the Replace resolution).

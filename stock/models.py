@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +15,8 @@ from stock.statuses import AVAILABLE_CODES, StockHistoryCode, StockStatus
 
 PATH_SEPARATOR = "/"
 SERIAL_INT_MAX = 0x7FFFFFFF
+# A century: longer periods are typing mistakes, and dates stop at the year 9999.
+WARRANTY_MONTHS_MAX = 1200
 
 
 def extract_int(text: str | None) -> int:
@@ -41,6 +43,13 @@ class Part(models.Model):
         _("salable"), default=False, help_text=_("Can this part be sold to customers?")
     )
     units = models.CharField(_("units"), max_length=20, blank=True, help_text=_("Units of measure"))
+    warranty_months = models.PositiveIntegerField(
+        _("warranty (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(WARRANTY_MONTHS_MAX)],
+        help_text=_("Warranty period in months from delivery to the customer (blank when unknown)"),
+    )
     substitutes = models.ManyToManyField(
         "self",
         symmetrical=False,

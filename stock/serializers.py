@@ -39,7 +39,7 @@ class PartSerializer(PartBriefSerializer):
     stock_item_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta(PartBriefSerializer.Meta):
-        fields = [*PartBriefSerializer.Meta.fields, "stock_item_count", "notes"]
+        fields = [*PartBriefSerializer.Meta.fields, "stock_item_count", "notes", "warranty_months"]
 
 
 class LocationBriefSerializer(BaseModelSerializer):

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
@@ -23,7 +24,8 @@ from returns.services.base import (
     _status_label,
     recalculate_total,
 )
-from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus
+from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, WarrantyStartSource
+from returns.warranty import apply_warranty, delivery_dates
 from stock.models import StockItem
 
 # -- lines ---------------------------------------------------------------------------------
@@ -84,12 +86,23 @@ def return_order_line_create(
             _("Lines can only be added to open orders; return order %(reference)s is %(status)s")
             % {"reference": order.reference, "status": _status_label(order.status)}
         )
-    item = StockItem.objects.select_for_update().get(pk=item.pk)
+    item = StockItem.objects.select_for_update().select_related("part").get(pk=item.pk)
     quantity = Decimal(quantity)
     _validate_line_item(order=order, item=item, quantity=quantity)
-    line = ReturnOrderLineItem.objects.create(
-        order=order, item=item, quantity=quantity, price=price, **fields
+    line = ReturnOrderLineItem(
+        order=order,
+        item=item,
+        quantity=quantity,
+        price=price,
+        creation_date=timezone.localdate(),
+        **fields,
     )
+    _warranty_check_input(line)
+    delivered = None
+    if line.warranty_start_source != WarrantyStartSource.ENTERED:
+        delivered = delivery_dates(item_pks=[item.pk], customer_pk=order.customer_id).get(item.pk)
+    apply_warranty(line, delivered=delivered)
+    line.save(force_insert=True)
     recalculate_total(order)
     return line
 
@@ -125,12 +138,48 @@ def return_order_lines_create(
             errors.extend(f"{item}: {message}" for message in exc.messages)
     if errors:
         raise ValidationError({"items": errors})
-    lines = ReturnOrderLineItem.objects.bulk_create(
-        ReturnOrderLineItem(order=order, item=locked[pk], quantity=quantity)
-        for pk, quantity in quantities.items()
-    )
+    today = timezone.localdate()
+    delivered = delivery_dates(item_pks=quantities, customer_pk=order.customer_id)
+    lines = []
+    for pk, quantity in quantities.items():
+        line = ReturnOrderLineItem(
+            order=order, item=locked[pk], quantity=quantity, creation_date=today
+        )
+        apply_warranty(line, delivered=delivered.get(pk))
+        lines.append(line)
+    lines = ReturnOrderLineItem.objects.bulk_create(lines)
     recalculate_total(order)
     return lines
+
+
+def _warranty_check_input(line: ReturnOrderLineItem) -> None:
+    """Check a user's warranty input on ``line``: an entered start, an override and its reason.
+
+    An entered start marks the line's start as *entered*; a cleared one (None) goes back to
+    the tracking date. An override needs a reason; clearing it clears the reason.
+    """
+    errors: dict[str, list[str]] = {}
+    if line.warranty_start_source == WarrantyStartSource.ENTERED or (
+        line.warranty_start is not None and not line.warranty_start_source
+    ):
+        if line.warranty_start is None:
+            line.warranty_start_source = ""
+        else:
+            line.warranty_start_source = WarrantyStartSource.ENTERED
+            added = line.creation_date or timezone.localdate()
+            if line.warranty_start > added:
+                errors["warranty_start"] = [
+                    _("The warranty cannot start after the line was added (%(date)s)")
+                    % {"date": added.isoformat()}
+                ]
+    line.warranty_override = line.warranty_override or ""
+    line.warranty_override_reason = (line.warranty_override_reason or "").strip()
+    if line.warranty_override and not line.warranty_override_reason:
+        errors["warranty_override_reason"] = [_("Say why the warranty answer is overridden")]
+    if not line.warranty_override:
+        line.warranty_override_reason = ""
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -172,8 +221,23 @@ def return_order_line_update(
         item = StockItem.objects.select_for_update().get(pk=new_item.pk)
         _validate_line_item(order=order, item=item, quantity=new_quantity, line_pk=line.pk)
         line.item, line.quantity = item, new_quantity
+    old_target, old_start = line.target_date, line.warranty_start
     for field, value in data.items():
         setattr(line, field, value)
+    if line.target_date != old_target:
+        line.target_date_sequence += 1
+    if "warranty_start" in data:
+        # Whatever the user gives replaces the previous start: a date is *entered*, a
+        # cleared one (None) means "use the tracking date again".
+        line.warranty_start_source = WarrantyStartSource.ENTERED if line.warranty_start else ""
+    _warranty_check_input(line)
+    if changes_stock or line.warranty_start != old_start or "warranty_start" in data:
+        delivered = None
+        if line.warranty_start_source != WarrantyStartSource.ENTERED:
+            delivered = delivery_dates(item_pks=[line.item_id], customer_pk=order.customer_id).get(
+                line.item_id
+            )
+        apply_warranty(line, delivered=delivered)
     line.save()
     if line.outcome != old_outcome:
         _history(

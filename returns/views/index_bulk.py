@@ -7,6 +7,8 @@ service. Printing and exporting need view permission; the status changes need
 reported by reference, beside the ones that were done.
 """
 
+import heapq
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict
@@ -24,7 +26,7 @@ from returns import calendar, exports, forms, selectors, services
 from returns.calendar_views import CONTENT_TYPE
 from returns.statuses import Transition
 from returns.views.base import _errors, return_order_page
-from returns.views.orders import _filtered_orders, calendar_orders
+from returns.views.orders import _filtered_orders, calendar_orders, calendar_shows_lines
 
 STATUS_ACTIONS = {
     Transition.ISSUE: (_("Issued"), _("Not issued")),
@@ -170,8 +172,19 @@ def return_order_calendar_export(request):
     live equivalent for calendar apps.
     """
     form = forms.OrderFilterForm(request.GET or None)
-    orders, _include, _by_filter = calendar_orders(request, _filtered_orders(request, form))
-    body = calendar.return_order_calendar(orders.order_by("target_date", "pk").iterator())
+    filtered = _filtered_orders(request, form)
+    orders, _include, _by_filter = calendar_orders(request, filtered)
+    if calendar_shows_lines(request):
+        rows = heapq.merge(
+            map(calendar.order_row, orders.order_by("target_date", "pk").iterator()),
+            selectors.return_order_lines_for_calendar(orders=filtered)
+            .order_by("target_date", "order_id", "pk")
+            .iterator(),
+            key=lambda row: (row[5], row[0], row[13] if len(row) > 13 else 0),
+        )
+        body = calendar.calendar_body(rows)
+    else:
+        body = calendar.return_order_calendar(orders.order_by("target_date", "pk").iterator())
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, "return-orders.ics")
     return response

@@ -17,6 +17,7 @@ from returns import forms, selectors, services
 from returns.filters import search_stock_items
 from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
 from returns.services import lines as line_services
+from returns.statuses import WarrantyStartSource
 from returns.views.base import (
     _add_service_errors,
     _errors,
@@ -254,6 +255,14 @@ def line_edit(request, pk, line_pk):
                 "price_currency": str(line.price.currency) if line.price is not None else "",
                 "reference": line.reference,
                 "notes": line.notes,
+                # Only an entered start: sending back a tracking date would make it "entered".
+                "warranty_start": (
+                    line.warranty_start
+                    if line.warranty_start_source == WarrantyStartSource.ENTERED
+                    else None
+                ),
+                "warranty_override": line.warranty_override,
+                "warranty_override_reason": line.warranty_override_reason,
             },
         )
     return render(request, "returns/line_form.html", {"order": order, "line": line, "form": form})

@@ -128,7 +128,15 @@ def _query_string(request, **changes) -> str:
 
 # Query parameters that pick the view, its page or its order, not which orders it selects
 # (and a picker's typed name, which counts once with its key).
-NOT_FILTERS = ("page", "sort", "view", "month", "include_completed", *PICKER_TEXT_FIELDS)
+NOT_FILTERS = (
+    "page",
+    "sort",
+    "view",
+    "month",
+    "include_completed",
+    "lines",
+    *PICKER_TEXT_FIELDS,
+)
 
 
 def _without_empty_fields(request):
@@ -309,6 +317,14 @@ def _calendar(request, form, queryset):
     for order in orders.order_by("target_date", "reference_int"):
         by_day.setdefault(order.target_date, []).append(order)
         shown.add(order.status)
+    show_lines = calendar_shows_lines(request)
+    lines_by_day: dict[datetime.date, list] = {}
+    if show_lines:
+        lines = selectors.return_order_lines_in_calendar(
+            orders=queryset, first=weeks[0][0], last=weeks[-1][-1]
+        )
+        for line in lines:
+            lines_by_day.setdefault(line.target_date, []).append(line)
     previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
     next_month = (first + datetime.timedelta(days=32)).replace(day=1)
     legend = [
@@ -323,23 +339,35 @@ def _calendar(request, form, queryset):
             "form": form,
             "month": first,
             "today": today,
-            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "weeks": [
+                [(day, by_day.get(day, []), lines_by_day.get(day, [])) for day in week]
+                for week in weeks
+            ],
+            "show_lines": show_lines,
+            "lines_query": _query_string(request, lines=None if show_lines else "1"),
             "include_completed": include_completed,
             "closed_by_filter": by_filter,
             "legend": legend,
-            "by_day": bool(by_day),
+            "by_day": bool(by_day) or bool(lines_by_day),
             "previous_query": _query_string(request, month=previous_month.strftime("%Y-%m")),
             "next_query": _query_string(request, month=next_month.strftime("%Y-%m")),
-            "list_query": _query_string(request, view=None, month=None, include_completed=None),
+            "list_query": _query_string(
+                request, view=None, month=None, include_completed=None, lines=None
+            ),
             "completed_query": _query_string(
                 request, include_completed=None if include_completed else "1"
             ),
             "export_query": _query_string(request, view=None, month=None),
             "perms_ro": _perms(request.user),
-            "subscribe": subscribe_panel(request),
+            "subscribe": subscribe_panel(request, lines=show_lines),
             "filter_count": _active_filters(request),
         },
     )
+
+
+def calendar_shows_lines(request) -> bool:
+    """Whether the calendar (and its export) shows open lines with their own target date."""
+    return request.GET.get("lines") in ("1", "true", "on")
 
 
 # -- create / edit / delete ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from returns.statuses import (
     ResolutionKind,
     ReturnOrderLineStatus,
     ReturnOrderStatus,
+    WarrantyStatus,
 )
 from returns.views.base import _add_service_errors, _errors, return_order_page
 from stock.statuses import StockStatus
@@ -294,7 +295,12 @@ def line_resolve(request, pk, line_pk, kind):
         options["candidates"] = selectors.replacement_candidates(line)
     elif kind == ResolutionKind.REFUND:
         options["methods"] = services.refund_methods()
-    initial = {"technician": request.user.pk} if kind == ResolutionKind.REPAIR else None
+    initial = None
+    if kind == ResolutionKind.REPAIR:
+        initial = {
+            "technician": request.user.pk,
+            "under_warranty": line.warranty == WarrantyStatus.IN_WARRANTY,
+        }
     form = form_class(request.POST or None, initial=initial, **options)
     if request.method == "POST" and form.is_valid():
         try:

@@ -469,7 +469,7 @@ def calendar(client, params="") -> tuple:
     entries = {
         day: [order.reference for order in orders]
         for week in response.context["weeks"]
-        for day, orders in week
+        for day, orders, _lines in week
         if orders
     }
     return response, entries

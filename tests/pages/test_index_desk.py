@@ -416,11 +416,13 @@ def test_calendar_agrees_with_a_closed_status_filter(enabled, viewer):
     table = viewer.get("/returns/?status=30").content.decode()
     assert done.reference in table
     response = viewer.get(f"/returns/?{MAY}&status=30")
-    entries = [o.reference for week in response.context["weeks"] for _d, os in week for o in os]
+    entries = [
+        o.reference for week in response.context["weeks"] for _d, os, _ls in week for o in os
+    ]
     assert entries == [done.reference]
     assert "The status filters decide which orders show." in response.content.decode()
     closed = viewer.get(f"/returns/?{MAY}&outstanding=false")
-    entries = [o.reference for week in closed.context["weeks"] for _d, os in week for o in os]
+    entries = [o.reference for week in closed.context["weeks"] for _d, os, _ls in week for o in os]
     assert entries == [done.reference]
 
 

@@ -35,6 +35,7 @@ PART_FIELDS = {
     "units",
     "stock_item_count",
     "notes",
+    "warranty_months",
 }
 LOCATION_FIELDS = {
     "pk",

@@ -36,6 +36,7 @@ from returns.statuses import (
     OPEN_STATUSES,
     ResolutionKind,
     ReturnOrderStatus,
+    WarrantyStatus,
 )
 from stock import services as stock_services
 from stock.models import StockItem, StockLocation
@@ -245,13 +246,17 @@ def line_resolve_repair(
     Each part is split off (for part of a bulk item) and installed into the unit, so its stock
     goes down; all parts or none. With ``finish`` the unit is set to OK and sent back to the
     customer; otherwise the repair stays open and ``repair_update`` finishes it later.
-    Locks: order, line, then the unit and every part's stock item by pk. Errors: ``parts``
+    ``under_warranty`` left out (or None) follows the line's warranty answer (in warranty:
+    True). Locks: order, line, then the unit and every part's stock item by pk. Errors: ``parts``
     (one message per refused entry, numbered as given), ``cost_amount``, ``cost_currency``,
     ``labour_minutes``.
     """
     _check_repair_fields(fields)
     order, line = _lock_line(line)
     _start(order, line, ResolutionKind.REPAIR)
+    # Not said either way: the line's warranty answer decides.
+    if fields.get("under_warranty") is None:
+        fields["under_warranty"] = line.warranty == WarrantyStatus.IN_WARRANTY
     cost = _check_money(
         cost_amount,
         cost_currency,
