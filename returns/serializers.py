@@ -33,6 +33,7 @@ from returns.statuses import (
     ResolutionKind,
     ReturnOrderLineStatus,
     ReturnOrderStatus,
+    Transition,
     allowed_transitions,
 )
 from stock.models import Part, StockItem, StockLocation
@@ -156,6 +157,17 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     duplicate = DuplicateSerializer(write_only=True, required=False, label=_("Duplicate Order"))
     allowed_actions = serializers.SerializerMethodField()
     creation_date = serializers.DateField(required=False, allow_null=True)
+    authorized_by = serializers.IntegerField(
+        source="authorized_by_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("User who authorized or declined the order (null if it never needed it)"),
+    )
+    authorized_date = serializers.DateTimeField(read_only=True, allow_null=True)
+    partially_authorized = serializers.BooleanField(
+        read_only=True, help_text=_("Some line was authorized for less than its quantity")
+    )
+    decline_reason = serializers.CharField(read_only=True)
 
     detail_defaults = {
         "customer_detail": False,
@@ -209,6 +221,10 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
             "total_refunded_currency",
             "total_refunded_note",
             "updated_at",
+            "authorized_by",
+            "authorized_date",
+            "partially_authorized",
+            "decline_reason",
         ]
         read_only_fields = ["issue_date", "complete_date", "updated_at"]
 
@@ -226,7 +242,7 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     @extend_schema_field(
         {
             "type": "array",
-            "items": {"type": "string", "enum": ["issue", "hold", "cancel", "complete"]},
+            "items": {"type": "string", "enum": [t.value for t in Transition]},
         }
     )
     def get_allowed_actions(self, obj) -> list[str]:
@@ -439,6 +455,13 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
     resolution_detail = serializers.SerializerMethodField(
         help_text=_("What was done with the line (null until it is resolved)")
     )
+    authorized_quantity = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Quantity accepted when the order was authorized (null: no limit, or not decided)"
+        ),
+    )
 
     detail_defaults = {"order_detail": False, "item_detail": True, "part_detail": False}
 
@@ -463,6 +486,7 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "link",
             "target_date",
             "resolution_detail",
+            "authorized_quantity",
         ]
         read_only_fields = ["received_date"]
         # Uniqueness is checked by the service, with the order locked.
@@ -507,6 +531,31 @@ class ReturnOrderExtraLineSerializer(DetailToggleMixin, BaseModelSerializer):
 
 class TransitionSerializer(BaseSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AuthorizeLineSerializer(BaseSerializer):
+    line = serializers.IntegerField(label=_("Return order line item"))
+    quantity = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=5,
+        min_value=Decimal(0),
+        help_text=_("Quantity accepted for return, from 0 to the line's quantity"),
+    )
+
+
+class AuthorizeSerializer(TransitionSerializer):
+    lines = AuthorizeLineSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Lines authorized for less than their quantity; the others in full"),
+    )
+
+
+class DeclineSerializer(BaseSerializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text=_("Why the return is declined (kept on the order)")
+    )
 
 
 class CompleteSerializer(TransitionSerializer):
