@@ -40,7 +40,9 @@ from returns.representation import (
     order_rows_queryset,
 )
 from returns.serializers import (
+    AuthorizeSerializer,
     CompleteSerializer,
+    DeclineSerializer,
     HistorySerializer,
     ProjectCodeSerializer,
     ReceiveResultSerializer,
@@ -59,7 +61,13 @@ from returns.serializers import (
     ReturnOrderSerializer,
     TransitionSerializer,
 )
-from returns.statuses import ResolutionKind, ReturnOrderLineStatus, ReturnOrderStatus, Transition
+from returns.statuses import (
+    INVENTREE_STATUSES,
+    ResolutionKind,
+    ReturnOrderLineStatus,
+    ReturnOrderStatus,
+    Transition,
+)
 from stock.selectors import stock_item_list
 from stock.serializers import StockItemSerializer
 
@@ -179,12 +187,15 @@ class ReturnOrderTransition(generics.GenericAPIView):
         order = get_object_or_404(ReturnOrder, pk=pk)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        options = dict(serializer.validated_data)
+        options = self.service_options(dict(serializer.validated_data))
         services.TRANSITION_SERVICES[self.transition](order=order, user=request.user, **options)
         fresh = selectors.return_order_list().get(pk=order.pk)
         context = self.get_serializer_context()
         data = ReturnOrderSerializer(fresh, context=context).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    def service_options(self, validated: dict) -> dict:
+        return validated
 
 
 class ReturnOrderIssue(ReturnOrderTransition):
@@ -202,6 +213,30 @@ class ReturnOrderCancel(ReturnOrderTransition):
 class ReturnOrderComplete(ReturnOrderTransition):
     transition = Transition.COMPLETE
     serializer_class = CompleteSerializer
+
+
+class ReturnOrderAuthorize(ReturnOrderTransition):
+    """``POST /api/order/ro/<pk>/authorize/``: Requested → Pending, with the quantity accepted
+    per line (``{"lines": [{"line", "quantity"}], "note"}``; lines left out in full)."""
+
+    transition = Transition.AUTHORIZE
+    serializer_class = AuthorizeSerializer
+    # returns.authorize_returnorder: the return-order role's change flag grants it.
+    permission_actions = {"POST": "authorize"}
+
+    def service_options(self, validated: dict) -> dict:
+        return {
+            "note": validated.get("note", ""),
+            "lines": [(entry["line"], entry["quantity"]) for entry in validated.get("lines", [])],
+        }
+
+
+class ReturnOrderDecline(ReturnOrderTransition):
+    """``POST /api/order/ro/<pk>/decline/``: Requested → Declined, with a required reason."""
+
+    transition = Transition.DECLINE
+    serializer_class = DeclineSerializer
+    permission_actions = {"POST": "authorize"}
 
 
 class ReturnOrderReceive(generics.GenericAPIView):
@@ -258,7 +293,15 @@ class ReturnOrderHistoryList(generics.ListAPIView):
 
 
 class ReturnOrderStatusView(StatusView):
+    """The order statuses. Requested and Declined are listed only while authorization is on
+    or some order has one of them: otherwise an InvenTree client sees InvenTree's list."""
+
     status_class = ReturnOrderStatus
+
+    def shown_members(self):
+        if services.authorization_statuses_in_use():
+            return list(ReturnOrderStatus)
+        return [member for member in ReturnOrderStatus if member in INVENTREE_STATUSES]
 
 
 class ReturnOrderLineStatusView(StatusView):

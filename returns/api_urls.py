@@ -11,6 +11,10 @@ order_urlpatterns = [
     path("<int:pk>/hold/", api.ReturnOrderHold.as_view(), name="api-ro-hold"),
     path("<int:pk>/cancel/", api.ReturnOrderCancel.as_view(), name="api-return-order-cancel"),
     path("<int:pk>/complete/", api.ReturnOrderComplete.as_view(), name="api-return-order-complete"),
+    path(
+        "<int:pk>/authorize/", api.ReturnOrderAuthorize.as_view(), name="api-return-order-authorize"
+    ),
+    path("<int:pk>/decline/", api.ReturnOrderDecline.as_view(), name="api-return-order-decline"),
     path("<int:pk>/receive/", api.ReturnOrderReceive.as_view(), name="api-return-order-receive"),
     path(
         "<int:pk>/history/",

@@ -11,6 +11,7 @@ class ReturnsConfig(AppConfig):
         from common.reference import pattern_validator
         from returns import signals  # noqa: F401  (keeps the calendar feeds' validators moving)
         from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+        from returns.services.authorization import second_person_validator
         from returns.services.base import register_attachment_guards
 
         register_attachment_guards()
@@ -66,6 +67,26 @@ class ReturnsConfig(AppConfig):
                 description=_("Allow editing of return orders after they have been completed"),
                 default=False,
                 type="boolean",
+            ),
+            site_settings.SettingDefinition(
+                key="RETURNORDER_REQUIRE_AUTHORIZATION",
+                name=_("Require Authorization"),
+                description=_(
+                    "New return orders start as Requested and must be authorized before they "
+                    "can be issued or received"
+                ),
+                default=False,
+                type="boolean",
+            ),
+            site_settings.SettingDefinition(
+                key="RETURNORDER_AUTHORIZATION_SECOND_PERSON_OVER",
+                name=_("Second Authorizer Over"),
+                description=_(
+                    "Orders whose total (in the default currency) is over this amount must be "
+                    "authorized by someone other than their creator (leave blank for no limit)"
+                ),
+                default="",
+                validators=(second_person_validator,),
             ),
         ):
             site_settings.register(definition)

@@ -37,7 +37,7 @@ END = b"END:VCALENDAR\r\n"
 
 # A pk no order has, for building every event's URL from one reverse().
 _PK_PLACEHOLDER = 987654321987654321
-_CLOSED = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED)
+_CLOSED = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED, ReturnOrderStatus.DECLINED)
 _ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -263,7 +263,11 @@ def _order_writer(context: FeedContext) -> Callable[[CalendarRow], bytes]:
         status: (
             content_line(("CATEGORIES:" + labels.category).encode())
             + b"STATUS:"
-            + (b"CANCELLED" if status == ReturnOrderStatus.CANCELLED else b"CONFIRMED")
+            + (
+                b"CANCELLED"
+                if status in (ReturnOrderStatus.CANCELLED, ReturnOrderStatus.DECLINED)
+                else b"CONFIRMED"
+            )
             # A deadline, not a meeting: it must not make anyone look busy.
             + b"\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
         )

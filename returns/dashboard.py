@@ -62,10 +62,16 @@ def _by_target(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
     return queryset.order_by(F("target_date").asc(nulls_last=True), "reference_int", "pk")
 
 
+# Shown only while some order awaits authorization (RETURNORDER_REQUIRE_AUTHORIZATION).
+OPTIONAL_PANELS = ("awaiting_authorization",)
+
+
 def return_order_dashboard(*, user) -> list[Panel]:
     """The five panels for ``user``: one query for every count, then one per panel's list.
 
-    The lists load the customer, so a panel reads nothing more (six queries in all).
+    The lists load the customer, so a panel reads nothing more (six queries in all). A sixth
+    panel, "Awaiting authorization", is counted in the same query and shown only when some
+    order is Requested (then with one query more for its list).
     """
     today = timezone.localdate()
     since = today - datetime.timedelta(days=RECENT_DAYS)
@@ -76,6 +82,16 @@ def return_order_dashboard(*, user) -> list[Panel]:
     )
     base = ReturnOrder.objects.select_related("customer")
     panels = [
+        (
+            Panel(
+                "awaiting_authorization",
+                _("Awaiting authorization"),
+                _("No return waits for authorization."),
+                {"status": str(ReturnOrderStatus.REQUESTED.value)},
+            ),
+            Q(status=ReturnOrderStatus.REQUESTED),
+            _by_target,
+        ),
         (
             Panel(
                 "overdue",
@@ -134,4 +150,8 @@ def return_order_dashboard(*, user) -> list[Panel]:
         panel.count = counts[panel.key]
         if panel.count:
             panel.orders = list(order(base.filter(condition))[:PANEL_SIZE])
-    return [panel for panel, _condition, _order in panels]
+    return [
+        panel
+        for panel, _condition, _order in panels
+        if panel.count or panel.key not in OPTIONAL_PANELS
+    ]

@@ -419,6 +419,59 @@ class CancelForm(BootstrapMixin, forms.Form):
     )
 
 
+AUTHORIZE_LINE_PREFIX = "line_"
+
+
+class AuthorizeForm(BootstrapMixin, forms.Form):
+    """The quantity accepted per line (prefilled with its quantity), and a note."""
+
+    note = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"{AUTHORIZE_LINE_PREFIX}{line.pk}"] = forms.DecimalField(
+                min_value=0,
+                max_value=line.quantity,
+                max_digits=15,
+                decimal_places=5,
+                initial=line.quantity.normalize(),
+                label=_("Approved quantity for %(item)s") % {"item": line.item},
+                error_messages={
+                    "required": _("Give the approved quantity (0 to decline this line)."),
+                },
+            )
+
+    def line_rows(self):
+        return [(line, self[f"{AUTHORIZE_LINE_PREFIX}{line.pk}"]) for line in self.lines]
+
+    def authorized_lines(self) -> list[tuple[int, object]]:
+        return [
+            (line.pk, self.cleaned_data[f"{AUTHORIZE_LINE_PREFIX}{line.pk}"]) for line in self.lines
+        ]
+
+
+class DeclineForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        label=_("Reason for declining"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the return is declined.")},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the return is declined."))
+        return reason
+
+
 class LineOutcomeForm(forms.Form):
     """The outcome for one or several lines of the order page."""
 
@@ -466,6 +519,23 @@ class SettingsForm(BootstrapMixin, forms.Form):
         help_text=_(
             "Comma-separated, e.g. Bank transfer, Card, Store credit. Refunds then choose one; "
             "leave blank to type any method."
+        ),
+    )
+    RETURNORDER_REQUIRE_AUTHORIZATION = forms.BooleanField(
+        required=False,
+        label=_("Require authorization"),
+        help_text=_(
+            "New orders start as Requested; someone who may authorize accepts (all or part "
+            "of) or declines them before they are issued."
+        ),
+    )
+    RETURNORDER_AUTHORIZATION_SECOND_PERSON_OVER = forms.CharField(
+        max_length=30,
+        required=False,
+        label=_("Second authorizer over"),
+        help_text=_(
+            "An order whose total (in the default currency) is over this amount must be "
+            "authorized by someone other than its creator. Leave blank for no such rule."
         ),
     )
 

@@ -176,6 +176,27 @@ class ReturnOrder(models.Model):
     # Raised whenever the target date changes: the calendar feed's SEQUENCE.
     target_date_sequence = models.PositiveIntegerField(default=0, editable=False)
     overdue_notified = models.BooleanField(default=False, editable=False)
+    # Authorization (returns.services.authorization): who accepted or declined the order, and
+    # when. Empty for orders that never needed it.
+    authorized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text=_("User who authorized or declined this order"),
+    )
+    authorized_date = models.DateTimeField(
+        _("authorization date"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When this order was authorized or declined"),
+    )
+    # True while some line is authorized for less than its quantity.
+    partially_authorized = models.BooleanField(default=False, editable=False)
+    decline_reason = models.TextField(_("decline reason"), max_length=2000, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ReturnOrderQuerySet.as_manager()
@@ -185,6 +206,7 @@ class ReturnOrder(models.Model):
     class Meta:
         verbose_name = _("return order")
         ordering = ["-reference_int", "-pk"]
+        permissions = [("authorize_returnorder", _("Can authorize or decline return orders"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ReturnOrderStatus.values), name="returnorder_status_valid"
@@ -345,6 +367,18 @@ class ReturnOrderLineItem(models.Model):
         _("warranty override reason"), max_length=500, blank=True
     )
     metadata = models.JSONField(blank=True, null=True)
+    # The quantity the authorizer accepted (at most ``quantity``); empty means no limit, as on
+    # orders that never needed authorization.
+    authorized_quantity = models.DecimalField(
+        _("authorized quantity"),
+        max_digits=15,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Quantity accepted for return when the order was authorized"),
+    )
 
     api_list_url = "/api/order/ro-line/"
 
@@ -443,6 +477,8 @@ class ReturnOrderHistory(models.Model):
         RESOLVED = "resolved", _("Line resolved")
         REPAIR = "repair", _("Repair updated")
         UNDONE = "undone", _("Resolution undone")
+        AUTHORIZED = "authorized", _("Authorized")
+        DECLINED = "declined", _("Declined")
 
     order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -66,6 +66,10 @@ ORDER_COLUMNS = (
     "created_by__first_name",
     "created_by__last_name",
     "created_by__email",
+    "authorized_by_id",
+    "authorized_date",
+    "partially_authorized",
+    "decline_reason",
 )
 NOTES_COLUMNS = ("notes",)
 # The ``*_detail`` fields that show a related row's columns as they are: the key that says
@@ -170,6 +174,10 @@ FIELDS = frozenset(
         "total_refunded_currency",
         "total_refunded_note",
         "updated_at",
+        "authorized_by",
+        "authorized_date",
+        "partially_authorized",
+        "decline_reason",
     }
 )
 
@@ -349,6 +357,7 @@ class _Layout:
                 "status_text",
                 "order_currency",
                 "updated_at",
+                "authorized_date",
             )
         }
 
@@ -515,6 +524,10 @@ class ReturnOrderReader:
             "total_refunded_currency": row["total_refunded_currency"],
             "total_refunded_note": row["total_refunded_note"],
             "updated_at": converted("updated_at"),
+            "authorized_by": row["authorized_by_id"],
+            "authorized_date": converted("authorized_date"),
+            "partially_authorized": row["partially_authorized"],
+            "decline_reason": row["decline_reason"],
         }
         if not self.hide_notes:
             values["notes"] = row["notes"]

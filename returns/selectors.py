@@ -104,6 +104,7 @@ def return_order_list() -> QuerySet[ReturnOrder]:
             "project_code__responsible",
             "project_code__responsible__owner_type",
             "created_by",
+            "authorized_by",
         )
     )
 

@@ -33,6 +33,7 @@ from returns.statuses import (
     ResolutionKind,
     ReturnOrderLineStatus,
     ReturnOrderStatus,
+    Transition,
     WarrantyStatus,
     allowed_transitions,
 )
@@ -157,6 +158,17 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     duplicate = DuplicateSerializer(write_only=True, required=False, label=_("Duplicate Order"))
     allowed_actions = serializers.SerializerMethodField()
     creation_date = serializers.DateField(required=False, allow_null=True)
+    authorized_by = serializers.IntegerField(
+        source="authorized_by_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("User who authorized or declined the order (null if it never needed it)"),
+    )
+    authorized_date = serializers.DateTimeField(read_only=True, allow_null=True)
+    partially_authorized = serializers.BooleanField(
+        read_only=True, help_text=_("Some line was authorized for less than its quantity")
+    )
+    decline_reason = serializers.CharField(read_only=True)
 
     detail_defaults = {
         "customer_detail": False,
@@ -210,6 +222,10 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
             "total_refunded_currency",
             "total_refunded_note",
             "updated_at",
+            "authorized_by",
+            "authorized_date",
+            "partially_authorized",
+            "decline_reason",
         ]
         read_only_fields = ["issue_date", "complete_date", "updated_at"]
 
@@ -227,7 +243,7 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
     @extend_schema_field(
         {
             "type": "array",
-            "items": {"type": "string", "enum": ["issue", "hold", "cancel", "complete"]},
+            "items": {"type": "string", "enum": [t.value for t in Transition]},
         }
     )
     def get_allowed_actions(self, obj) -> list[str]:
@@ -460,6 +476,13 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
         allow_blank=True,
         help_text=_("Warranty answer set by hand (blank: none); needs warranty_override_reason"),
     )
+    authorized_quantity = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Quantity accepted when the order was authorized (null: no limit, or not decided)"
+        ),
+    )
 
     detail_defaults = {"order_detail": False, "item_detail": True, "part_detail": False}
 
@@ -484,6 +507,7 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "link",
             "target_date",
             "resolution_detail",
+            "authorized_quantity",
             "creation_date",
             "warranty",
             "warranty_text",
@@ -543,6 +567,31 @@ class ReturnOrderExtraLineSerializer(DetailToggleMixin, BaseModelSerializer):
 
 class TransitionSerializer(BaseSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AuthorizeLineSerializer(BaseSerializer):
+    line = serializers.IntegerField(label=_("Return order line item"))
+    quantity = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=5,
+        min_value=Decimal(0),
+        help_text=_("Quantity accepted for return, from 0 to the line's quantity"),
+    )
+
+
+class AuthorizeSerializer(TransitionSerializer):
+    lines = AuthorizeLineSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Lines authorized for less than their quantity; the others in full"),
+    )
+
+
+class DeclineSerializer(BaseSerializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text=_("Why the return is declined (kept on the order)")
+    )
 
 
 class CompleteSerializer(TransitionSerializer):

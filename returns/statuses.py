@@ -10,6 +10,11 @@ class ReturnOrderStatus(models.IntegerChoices):
     ON_HOLD = 25, _("On Hold")
     COMPLETE = 30, _("Complete")
     CANCELLED = 40, _("Cancelled")
+    # Authorization (RETURNORDER_REQUIRE_AUTHORIZATION). InvenTree's spacing, offset by 100 to
+    # stay out of its range: Requested comes before Pending, Declined is Cancelled's
+    # counterpart for an order that was never accepted.
+    REQUESTED = 110, _("Requested")
+    DECLINED = 140, _("Declined")
 
 
 ReturnOrderStatus.colours = {
@@ -18,15 +23,27 @@ ReturnOrderStatus.colours = {
     25: "warning",
     30: "success",
     40: "danger",
+    # "info" is the Customer badge's; light and dark are the two Bootstrap colours left.
+    110: "light",
+    140: "dark",
 }
+
+# The statuses an InvenTree client knows; the others are listed only while they are in use.
+INVENTREE_STATUSES = (10, 20, 25, 30, 40)
+AUTHORIZATION_STATUSES = (ReturnOrderStatus.REQUESTED, ReturnOrderStatus.DECLINED)
 
 OPEN_STATUSES = (
     ReturnOrderStatus.PENDING,
     ReturnOrderStatus.ON_HOLD,
     ReturnOrderStatus.IN_PROGRESS,
+    ReturnOrderStatus.REQUESTED,
 )
 COMPLETE_STATUSES = (ReturnOrderStatus.COMPLETE,)
-CLOSED_STATUSES = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED)
+CLOSED_STATUSES = (
+    ReturnOrderStatus.COMPLETE,
+    ReturnOrderStatus.CANCELLED,
+    ReturnOrderStatus.DECLINED,
+)
 
 
 class ReturnOrderLineStatus(models.IntegerChoices):
@@ -53,6 +70,8 @@ class Transition(models.TextChoices):
     HOLD = "hold", _("Hold")
     CANCEL = "cancel", _("Cancel")
     COMPLETE = "complete", _("Complete")
+    AUTHORIZE = "authorize", _("Authorize")
+    DECLINE = "decline", _("Decline")
 
 
 # transition -> (statuses it may start from, status it leads to)
@@ -67,7 +86,11 @@ TRANSITIONS: dict[str, tuple[tuple[int, ...], int]] = {
     ),
     Transition.CANCEL: (OPEN_STATUSES, ReturnOrderStatus.CANCELLED),
     Transition.COMPLETE: ((ReturnOrderStatus.IN_PROGRESS,), ReturnOrderStatus.COMPLETE),
+    Transition.AUTHORIZE: ((ReturnOrderStatus.REQUESTED,), ReturnOrderStatus.PENDING),
+    Transition.DECLINE: ((ReturnOrderStatus.REQUESTED,), ReturnOrderStatus.DECLINED),
 }
+# Transitions that need the return-order authorize permission rather than add.
+AUTHORIZATION_TRANSITIONS = (Transition.AUTHORIZE, Transition.DECLINE)
 
 
 def allowed_transitions(status: int) -> list[str]:

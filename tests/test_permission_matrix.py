@@ -467,7 +467,12 @@ def test_permission_matrix(case: Case, db):
 
 
 def _role_flag(permission_name: str) -> tuple[str, str]:
-    """The (role, flag) that grants ``app_label.action_model``."""
+    """The (role, flag) that grants ``app_label.action_model``, or that comes with it
+    (``grants`` in ``users.roles``: the authorize permission comes with change)."""
+    for role, spec in ROLES.items():
+        for flag, names in spec.get("grants", {}).items():
+            if permission_name in names:
+                return role, flag
     app_label, codename = permission_name.split(".", 1)
     action, model_name = codename.split("_", 1)
     for role, spec in ROLES.items():

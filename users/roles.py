@@ -1,7 +1,9 @@
 """Roles: named bundles of Django model permissions that a group is granted.
 
 A role lists model labels; granting a group ``view`` on a role grants ``view_<model>`` on
-each of them. Models are named by label so this module imports no other app.
+each of them. A role may also name ``grants``: further permissions (``app_label.codename``)
+that come with one of its flags. Models are named by label so this module imports no other
+app.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +41,9 @@ ROLES: dict[str, dict] = {
             "returns.returnorderrefund",
             "returns.projectcode",
         ],
+        # Authorizing or declining a requested return is part of working the order, so it
+        # comes with the change flag (the role system keeps InvenTree's four flags).
+        "grants": {"change": ["returns.authorize_returnorder"]},
     },
 }
 

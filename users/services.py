@@ -57,7 +57,13 @@ def _role_permissions(role: str, actions: list[str]) -> list[Permission]:
     query = models.Q(pk__in=[])
     for app_label, model_name in content_types:
         query |= models.Q(content_type__app_label=app_label, content_type__model=model_name)
-    return list(Permission.objects.filter(query, codename__in=codenames))
+    query &= models.Q(codename__in=codenames)
+    # Permissions that come with a flag (users.roles "grants").
+    for action in actions:
+        for name in ROLES[role].get("grants", {}).get(action, []):
+            app_label, codename = name.split(".", 1)
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(query))
 
 
 def role_permission_names(role: str, actions: Iterable[str]) -> set[str]:

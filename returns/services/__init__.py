@@ -7,10 +7,22 @@ checked after its lock is taken, so concurrent requests cannot both pass a check
 Side effects (e-mail) run after commit.
 
 Callers import from ``returns.services``; the modules split the work by concern:
-``orders`` (references, creation, edits, workflow, overdue notices), ``lines`` (line items
-and extra lines), ``receiving`` and ``resolutions`` (what happens to each returned line).
+``orders`` (references, creation, edits, workflow, overdue notices), ``authorization``
+(accepting or declining a requested return), ``lines`` (line items and extra lines),
+``receiving`` and ``resolutions`` (what happens to each returned line).
 """
 
+from returns.services.authorization import (
+    AUTHORIZE_PERMISSION,
+    REQUIRE_AUTHORIZATION_SETTING,
+    SECOND_PERSON_SETTING,
+    authorization_required,
+    authorization_statuses_in_use,
+    authorized_limit,
+    may_authorize,
+    return_order_authorize,
+    return_order_decline,
+)
 from returns.services.base import (
     EDIT_COMPLETED_SETTING,
     LOCKED_MESSAGE,
@@ -61,14 +73,20 @@ from returns.services.resolutions import (
 )
 
 __all__ = [
+    "AUTHORIZE_PERMISSION",
     "EDIT_COMPLETED_SETTING",
     "LOCKED_MESSAGE",
     "ORDER_FIELDS",
     "REFUND_METHODS_SETTING",
+    "REQUIRE_AUTHORIZATION_SETTING",
     "REQUIRE_RESPONSIBLE_SETTING",
     "RESOLVE_SERVICES",
+    "SECOND_PERSON_SETTING",
     "TRANSITION_SERVICES",
     "PartUse",
+    "authorization_required",
+    "authorization_statuses_in_use",
+    "authorized_limit",
     "feed_state_touch",
     "line_resolution_undo",
     "line_resolve_refund",
@@ -76,6 +94,7 @@ __all__ = [
     "line_resolve_repair",
     "line_resolve_replace",
     "line_resolve_return",
+    "may_authorize",
     "next_reference",
     "order_is_locked",
     "recalculate_refunded",
@@ -84,9 +103,11 @@ __all__ = [
     "refund_methods",
     "repair_update",
     "replacement_errors",
+    "return_order_authorize",
     "return_order_cancel",
     "return_order_complete",
     "return_order_create",
+    "return_order_decline",
     "return_order_delete",
     "return_order_extra_line_create",
     "return_order_extra_line_delete",

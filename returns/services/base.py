@@ -21,7 +21,9 @@ from returns.models import (
     ReturnOrderRefund,
 )
 from returns.statuses import (
+    TRANSITIONS,
     ReturnOrderStatus,
+    Transition,
 )
 
 REQUIRE_RESPONSIBLE_SETTING = "RETURNORDER_REQUIRE_RESPONSIBLE"
@@ -59,7 +61,11 @@ def _lock_order(order: ReturnOrder | int) -> ReturnOrder:
     return ReturnOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=pk)
 
 
-LOCKED_STATUSES = (ReturnOrderStatus.COMPLETE, ReturnOrderStatus.CANCELLED)
+LOCKED_STATUSES = (
+    ReturnOrderStatus.COMPLETE,
+    ReturnOrderStatus.CANCELLED,
+    ReturnOrderStatus.DECLINED,
+)
 
 
 def order_is_locked(order: ReturnOrder) -> bool:
@@ -83,6 +89,54 @@ def _history(order, *, kind, user, note="", from_status=None, to_status=None, da
         to_status=to_status,
         data=data or {},
     )
+
+
+# -- the status workflow --------------------------------------------------------------------
+
+
+def _transition(*, order, transition: str, user, note: str = "") -> ReturnOrder:
+    order = _lock_order(order)
+    sources, target = TRANSITIONS[transition]
+    if order.status not in sources:
+        raise ValidationError(
+            _(
+                "Return order %(reference)s is %(current)s and cannot move to %(target)s: "
+                "only orders that are %(allowed)s can be %(verb)s."
+            )
+            % {
+                "reference": order.reference,
+                "current": _status_label(order.status),
+                "target": _status_label(target),
+                "allowed": _(" or ").join(_status_label(s) for s in sources),
+                "verb": {
+                    Transition.ISSUE: _("issued"),
+                    Transition.HOLD: _("placed on hold"),
+                    Transition.CANCEL: _("cancelled"),
+                    Transition.COMPLETE: _("completed"),
+                    Transition.AUTHORIZE: _("authorized"),
+                    Transition.DECLINE: _("declined"),
+                }[transition],
+            }
+        )
+    previous = order.status
+    order.status = target
+    return order, previous
+
+
+def _save_transition(
+    order, previous, *, user, note, fields, kind=ReturnOrderHistory.Kind.STATUS, data=None
+):
+    order.save(update_fields=["status", "updated_at", *fields])
+    _history(
+        order,
+        kind=kind,
+        user=user,
+        note=note,
+        from_status=previous,
+        to_status=order.status,
+        data=data,
+    )
+    return order
 
 
 def _money(amount: Decimal | None, currency: str | None, default_currency: str) -> Money | None:

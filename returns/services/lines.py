@@ -17,6 +17,11 @@ from returns.models import (
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
 )
+from returns.services.authorization import (
+    may_authorize,
+    new_line_authorized_quantity,
+    refresh_partial,
+)
 from returns.services.base import (
     _ensure_editable,
     _history,
@@ -89,12 +94,14 @@ def return_order_line_create(
     item = StockItem.objects.select_for_update().select_related("part").get(pk=item.pk)
     quantity = Decimal(quantity)
     _validate_line_item(order=order, item=item, quantity=quantity)
+    authorized = new_line_authorized_quantity(order=order, user=user, quantity=quantity)
     line = ReturnOrderLineItem(
         order=order,
         item=item,
         quantity=quantity,
         price=price,
         creation_date=timezone.localdate(),
+        authorized_quantity=authorized,
         **fields,
     )
     _warranty_check_input(line)
@@ -138,12 +145,18 @@ def return_order_lines_create(
             errors.extend(f"{item}: {message}" for message in exc.messages)
     if errors:
         raise ValidationError({"items": errors})
+    # Accepted in full by an authorizer, refused for anyone else, on an authorized order.
+    authorize = new_line_authorized_quantity(order=order, user=user, quantity=Decimal(1))
     today = timezone.localdate()
     delivered = delivery_dates(item_pks=quantities, customer_pk=order.customer_id)
     lines = []
     for pk, quantity in quantities.items():
         line = ReturnOrderLineItem(
-            order=order, item=locked[pk], quantity=quantity, creation_date=today
+            order=order,
+            item=locked[pk],
+            quantity=quantity,
+            creation_date=today,
+            authorized_quantity=quantity if authorize is not None else None,
         )
         apply_warranty(line, delivered=delivered.get(pk))
         lines.append(line)
@@ -220,6 +233,14 @@ def return_order_line_update(
             )
         item = StockItem.objects.select_for_update().get(pk=new_item.pk)
         _validate_line_item(order=order, item=item, quantity=new_quantity, line_pk=line.pk)
+        if (
+            line.authorized_quantity is not None
+            and line.authorized_quantity == line.quantity
+            and may_authorize(user)
+        ):
+            # An authorizer's edit keeps a fully authorized line fully authorized; anyone
+            # else's leaves the accepted quantity where the decision put it.
+            line.authorized_quantity = new_quantity
         line.item, line.quantity = item, new_quantity
     old_target, old_start = line.target_date, line.warranty_start
     for field, value in data.items():
@@ -255,6 +276,8 @@ def return_order_line_update(
                 "to_label": str(ReturnOrderLineStatus(line.outcome).label),
             },
         )
+    if changes_stock:
+        refresh_partial(order)
     recalculate_total(order)
     return line
 
@@ -285,6 +308,7 @@ def return_order_line_delete(*, line: ReturnOrderLineItem, user) -> None:
         )
     attachments_delete_for(model_type="returnorderlineitem", model_ids=[line.pk])
     line.delete()
+    refresh_partial(order)
     recalculate_total(order)
 
 

@@ -20,13 +20,19 @@ from returns.models import (
     ReturnOrderExtraLine,
     ReturnOrderHistory,
 )
+from returns.services.authorization import (
+    authorization_required,
+    return_order_authorize,
+    return_order_decline,
+)
 from returns.services.base import (
     MAX_REFERENCE_ATTEMPTS,
     ORDER_FIELDS,
     _ensure_editable,
     _history,
     _lock_order,
-    _status_label,
+    _save_transition,
+    _transition,
     _validate_order,
     feed_state_touch,
     recalculate_refunded,
@@ -36,7 +42,7 @@ from returns.services.lines import return_order_line_create
 from returns.services.resolutions import unresolved_filter
 from returns.statuses import (
     OPEN_STATUSES,
-    TRANSITIONS,
+    ReturnOrderStatus,
     Transition,
 )
 
@@ -108,6 +114,9 @@ def return_order_create(
         reference = next_reference(pattern)
     if not fields.get("creation_date"):
         fields["creation_date"] = timezone.localdate()
+    if authorization_required():
+        # Accepting the return is a decision of its own (returns.services.authorization).
+        fields["status"] = ReturnOrderStatus.REQUESTED
     order = ReturnOrder(
         reference=reference,
         reference_int=references.reference_int(pattern, reference),
@@ -242,46 +251,6 @@ def return_order_delete(*, order: ReturnOrder, user) -> None:
 # -- workflow ------------------------------------------------------------------------------
 
 
-def _transition(*, order, transition: str, user, note: str = "") -> ReturnOrder:
-    order = _lock_order(order)
-    sources, target = TRANSITIONS[transition]
-    if order.status not in sources:
-        raise ValidationError(
-            _(
-                "Return order %(reference)s is %(current)s and cannot move to %(target)s: "
-                "only orders that are %(allowed)s can be %(verb)s."
-            )
-            % {
-                "reference": order.reference,
-                "current": _status_label(order.status),
-                "target": _status_label(target),
-                "allowed": _(" or ").join(_status_label(s) for s in sources),
-                "verb": {
-                    Transition.ISSUE: _("issued"),
-                    Transition.HOLD: _("placed on hold"),
-                    Transition.CANCEL: _("cancelled"),
-                    Transition.COMPLETE: _("completed"),
-                }[transition],
-            }
-        )
-    previous = order.status
-    order.status = target
-    return order, previous
-
-
-def _save_transition(order, previous, *, user, note, fields):
-    order.save(update_fields=["status", "updated_at", *fields])
-    _history(
-        order,
-        kind=ReturnOrderHistory.Kind.STATUS,
-        user=user,
-        note=note,
-        from_status=previous,
-        to_status=order.status,
-    )
-    return order
-
-
 @transaction.atomic
 def return_order_issue(*, order: ReturnOrder, user, note: str = "") -> ReturnOrder:
     """PENDING or ON_HOLD → IN_PROGRESS; sets ``issue_date``; tells the responsible owner."""
@@ -374,6 +343,8 @@ TRANSITION_SERVICES = {
     Transition.HOLD: return_order_hold,
     Transition.CANCEL: return_order_cancel,
     Transition.COMPLETE: return_order_complete,
+    Transition.AUTHORIZE: return_order_authorize,
+    Transition.DECLINE: return_order_decline,
 }
 
 

@@ -14,6 +14,7 @@ from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
 )
+from returns.services.authorization import authorized_limit
 from returns.services.base import (
     _history,
     _lock_order,
@@ -45,6 +46,14 @@ def return_order_receive(
     (code 80); the line gets its received date. Locks: order, lines, then stock items.
     """
     order = _lock_order(order)
+    if order.status == ReturnOrderStatus.REQUESTED:
+        raise ValidationError(
+            _(
+                "Return order %(reference)s has not been authorized yet: items can be "
+                "received only once it is authorized and issued"
+            )
+            % {"reference": order.reference}
+        )
     if order.status != ReturnOrderStatus.IN_PROGRESS:
         raise ValidationError(
             _(
@@ -85,6 +94,18 @@ def return_order_receive(
             errors.append(
                 _("Line item %(pk)s has already been received (on %(date)s)")
                 % {"pk": pk, "date": line.received_date.isoformat()}
+            )
+        elif authorized_limit(line) < line.quantity:
+            errors.append(
+                _(
+                    "Line item %(pk)s returns %(quantity)s but only %(authorized)s was "
+                    "authorized: it cannot be received whole"
+                )
+                % {
+                    "pk": pk,
+                    "quantity": f"{line.quantity.normalize():f}",
+                    "authorized": f"{authorized_limit(line).normalize():f}",
+                }
             )
     if errors:
         raise ValidationError({"items": errors})

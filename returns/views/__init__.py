@@ -4,10 +4,12 @@ The pages exist only while RETURNORDER_ENABLED is on (404 otherwise); the REST A
 depend on it. Every change is a POST that redirects with a message.
 
 The modules split the pages by concern: ``orders`` (index, calendar, create, edit, detail,
-workflow, export, print), ``lines``, ``receiving``, ``resolutions`` and ``attachments``.
+workflow, export, print), ``authorization``, ``lines``, ``receiving``, ``resolutions`` and
+``attachments``.
 """
 
 from returns.views.attachments import attachment_add, attachment_delete, notes_save
+from returns.views.authorization import return_order_authorize, return_order_decline
 from returns.views.base import enabled, return_order_page
 from returns.views.bulk import lines_receive, lines_remove, lines_set_outcome
 from returns.views.goto import return_order_goto
@@ -59,9 +61,11 @@ __all__ = [
     "lines_set_outcome",
     "notes_save",
     "repair_edit",
+    "return_order_authorize",
     "return_order_bulk",
     "return_order_calendar_export",
     "return_order_create",
+    "return_order_decline",
     "return_order_delete",
     "return_order_detail",
     "return_order_edit",

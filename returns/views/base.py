@@ -77,6 +77,7 @@ def _perms(user) -> dict[str, bool]:
         "add": user.has_perm("returns.add_returnorder"),
         "change": user.has_perm("returns.change_returnorder"),
         "delete": user.has_perm("returns.delete_returnorder"),
+        "authorize": user.has_perm("returns.authorize_returnorder"),
         "receive": user.has_perm("returns.add_returnorder")
         and user.has_perm("stock.change_stockitem"),
         # Resolving a line changes the order and the stock it moves (as the API asks).

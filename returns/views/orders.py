@@ -27,6 +27,7 @@ from returns.calendar_views import SESSION_KEY, subscribe_panel
 from returns.filters import ReturnOrderFilter, search_orders
 from returns.models import ReturnOrder
 from returns.statuses import (
+    AUTHORIZATION_TRANSITIONS,
     CLOSED_STATUSES,
     TRANSITIONS,
     ReturnOrderLineStatus,
@@ -53,6 +54,8 @@ SETTING_KEYS = [
     "RETURNORDER_REQUIRE_RESPONSIBLE",
     "RETURNORDER_EDIT_COMPLETED_ORDERS",
     "RETURNORDER_REFUND_METHODS",
+    "RETURNORDER_REQUIRE_AUTHORIZATION",
+    "RETURNORDER_AUTHORIZATION_SECOND_PERSON_OVER",
 ]
 
 
@@ -480,6 +483,8 @@ def _line_name(line) -> str:
 
 def _next_step(order, lines, actions, perms) -> str:
     """The one thing to do next on the order: what its primary button does."""
+    if "authorize" in actions:
+        return "authorize"
     if "issue" in actions:
         return "issue"
     if order.status != ReturnOrderStatus.IN_PROGRESS:
@@ -506,7 +511,11 @@ def return_order_detail(request, pk):
         )
     )
     locked = services.order_is_locked(order)
-    actions = [a for a in allowed_transitions(order.status) if perms["add"]]
+    actions = [
+        a
+        for a in allowed_transitions(order.status)
+        if perms["authorize" if a in AUTHORIZATION_TRANSITIONS else "add"]
+    ]
     unreceived = [line for line in lines if line.received_date is None]
     may_set_outcome = perms["change_line"] and not locked
     for line in lines:
@@ -607,7 +616,8 @@ def _render_confirm(request, order, action, *, form=None, status=200):
 @return_order_page("returns.add_returnorder")
 @require_POST
 def return_order_transition(request, pk, action):
-    if action not in Transition.values:
+    if action not in Transition.values or action in AUTHORIZATION_TRANSITIONS:
+        # Authorizing and declining have pages of their own (returns.views.authorization).
         raise Http404
     order = get_object_or_404(ReturnOrder, pk=pk)
     confirmed = request.POST.get("confirm") == "1"

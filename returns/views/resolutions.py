@@ -149,6 +149,14 @@ def _history_summary(entry: ReturnOrderHistory) -> str:
         if data.get("finished"):
             text += " · " + _("finished")
         return text
+    if entry.kind == ReturnOrderHistory.Kind.AUTHORIZED:
+        if data.get("partial"):
+            return _("Partially authorized (%(n)s line(s) for less) → Pending") % {
+                "n": len(data.get("lines") or {})
+            }
+        return _("Authorized → Pending")
+    if entry.kind == ReturnOrderHistory.Kind.DECLINED:
+        return _("Declined")
     if entry.kind == ReturnOrderHistory.Kind.UNDONE:
         return _("Undid the %(kind)s of a line") % {"kind": _kind_label(data.get("kind")).lower()}
     return ""

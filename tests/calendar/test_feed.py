@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from common.log_filters import RedactTokenFilter
 from returns import services
-from returns.statuses import ReturnOrderStatus
+from returns.statuses import INVENTREE_STATUSES, ReturnOrderStatus
 from tests.calendar.conftest import FEED, OrderFactory, add_line
 from tests.factories import CustomerFactory, GroupFactory, UserFactory
 from users import services as user_services
@@ -221,8 +221,9 @@ def test_an_independent_consumer_sees_each_order_once_on_its_target_date(feed):
 
 @pytest.fixture
 def one_of_each():
-    """An order in every status, and an open one without a target date."""
-    orders = {status: OrderFactory(status=status) for status in S.values}
+    """An order in every InvenTree status, and an open one without a target date (the
+    authorization statuses: tests/returns/test_authorization.py)."""
+    orders = {status: OrderFactory(status=status) for status in INVENTREE_STATUSES}
     OrderFactory(target_date=None)
     return orders
 

@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from common import site_settings
 from returns import services
+from returns.models import ReturnOrder
 from returns.statuses import ReturnOrderStatus
 from stock import services as stock_services
 from tests.factories import StockItemFactory, UserFactory
@@ -79,8 +80,20 @@ def _world(scenario):
     return order, received, waiting, extra
 
 
+def _requested_order(scenario):
+    """A return awaiting authorization, for the authorize and decline forms."""
+    requested = services.return_order_create(
+        user=scenario.user, customer=scenario.other, description="Awaiting authorization"
+    )
+    ReturnOrder.objects.filter(pk=requested.pk).update(status=ReturnOrderStatus.REQUESTED)
+    return requested
+
+
 def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str]]:
+    requested = _requested_order(scenario)
     special = {
+        "returns:authorize": {"pk": requested.pk},
+        "returns:decline": {"pk": requested.pk},
         "company-detail": {"pk": scenario.customer.pk},
         "stock-item-detail": {"pk": scenario.item.pk},
         "returns:line-edit": {"pk": order.pk, "line_pk": waiting.pk},

@@ -82,6 +82,10 @@ PAGES = [
     Page("returns:attachment-delete", ("POST",), (("return_order", "change"),)),
     # Status changes need add, as in InvenTree (not change).
     Page("returns:transition", ("POST",), (("return_order", "add"),)),
+    # Authorizing and declining a requested return: the authorize permission, which comes with
+    # the return-order change flag (users.roles "grants").
+    Page("returns:authorize", ("GET", "POST"), (("return_order", "change"),)),
+    Page("returns:decline", ("GET", "POST"), (("return_order", "change"),)),
     # The steps before issuing an empty order, completing and cancelling (with a reason).
     Page("returns:transition-confirm", ("GET",), (("return_order", "add"),)),
     # The line table's bulk actions: each needs what the one-line action needs.

@@ -87,7 +87,8 @@ def _id(case):
 
 def test_transition_map_is_the_documented_one():
     """InvenTree's rules (spec 2.5): issue from PENDING/ON_HOLD, hold from PENDING/IN_PROGRESS,
-    cancel from any open status, complete only from IN_PROGRESS."""
+    cancel from any open status, complete only from IN_PROGRESS; and authorization's: authorize
+    and decline only from REQUESTED, which may also be cancelled."""
     assert {(t.value, S(s).name) for t, s in ALLOWED} == {
         ("issue", "PENDING"),
         ("issue", "ON_HOLD"),
@@ -96,11 +97,15 @@ def test_transition_map_is_the_documented_one():
         ("cancel", "PENDING"),
         ("cancel", "ON_HOLD"),
         ("cancel", "IN_PROGRESS"),
+        ("cancel", "REQUESTED"),
         ("complete", "IN_PROGRESS"),
+        ("authorize", "REQUESTED"),
+        ("decline", "REQUESTED"),
     }
-    assert len(FORBIDDEN) == 4 * 5 - 8
+    assert len(FORBIDDEN) == 6 * 7 - 11
     assert allowed_transitions(S.COMPLETE) == []
     assert allowed_transitions(S.CANCELLED) == []
+    assert allowed_transitions(S.DECLINED) == []
 
 
 @pytest.mark.parametrize("case", ALLOWED, ids=_id)
@@ -113,7 +118,10 @@ def test_allowed_transition_changes_status_and_writes_history(case, user):
     order = reload(order)
     assert result.status == order.status == target
     row = ReturnOrderHistory.objects.get(order=order)
-    assert (row.kind, row.from_status, row.to_status) == ("status", status, target)
+    kind = {Transition.AUTHORIZE: "authorized", Transition.DECLINE: "declined"}.get(
+        transition, "status"
+    )
+    assert (row.kind, row.from_status, row.to_status) == (kind, status, target)
     assert row.user == user
     assert row.note == "why"
     if transition == Transition.ISSUE:
@@ -1009,7 +1017,8 @@ def test_receive_partial_quantity_splits_the_item(user, location):
     assert whole.item.parent is None
 
 
-@pytest.mark.parametrize("status", [s for s in S if s != S.IN_PROGRESS])
+# A Requested order has a message of its own (tests/returns/test_authorization.py).
+@pytest.mark.parametrize("status", [s for s in S if s not in (S.IN_PROGRESS, S.REQUESTED)])
 def test_receive_only_in_progress(status, user, location):
     order = ReturnOrderFactory(status=status)
     line = ReturnOrderLineItemFactory(order=order)

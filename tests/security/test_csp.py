@@ -234,6 +234,12 @@ def _return_order_probes(route: Route) -> list[Probe]:
         return _resolution_probes(route)
     site_settings.set_value("RETURNORDER_ENABLED", True)
     order = return_factories.ReturnOrderFactory()
+    if route.name in ("returns:authorize", "returns:decline"):
+        # Their forms show only for a requested order (others are sent back to the order).
+        from returns.statuses import ReturnOrderStatus
+
+        order = return_factories.ReturnOrderFactory(status=ReturnOrderStatus.REQUESTED)
+        return_factories.ReturnOrderLineItemFactory(order=order)
     values = {
         "pk": lambda: order.pk,
         "line_pk": lambda: return_factories.ReturnOrderLineItemFactory(order=order).pk,
