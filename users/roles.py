@@ -38,6 +38,10 @@ ROLES: dict[str, dict] = {
             "returns.returnorderrepair",
             "returns.returnorderrefund",
             "returns.projectcode",
+            # The reason and condition lists are return-order configuration, like project
+            # codes: the role's view reads them, its add/change/delete edit them.
+            "returns.returnreason",
+            "returns.returncondition",
         ],
     },
 }
