@@ -120,7 +120,7 @@ class ReturnConditionSerializer(ReturnChoiceSerializer):
         model = ReturnCondition
 
 
-class ChoiceBriefSerializer(serializers.Serializer):
+class ChoiceBriefSerializer(BaseSerializer):
     """A line's reason or condition as ``reason_detail`` / ``condition_detail`` show it."""
 
     pk = serializers.IntegerField(source="id", read_only=True)
