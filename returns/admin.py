@@ -3,6 +3,7 @@ from django.contrib import admin
 from returns import selectors
 from returns.models import (
     ProjectCode,
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderExtraLine,
     ReturnOrderHistory,
@@ -11,6 +12,7 @@ from returns.models import (
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
+    ReturnReason,
 )
 
 
@@ -115,9 +117,11 @@ class ReturnOrderLineItemAdmin(admin.ModelAdmin):
         "warranty_status",
         "warranty_override",
         "warranty_expiry",
+        "reason",
+        "condition",
     ]
-    list_select_related = ["order__customer", "item__part"]
-    list_filter = ["outcome", "warranty_status", "warranty_override"]
+    list_select_related = ["order__customer", "item__part", "reason", "condition"]
+    list_filter = ["outcome", "warranty_status", "warranty_override", "reason", "condition"]
     search_fields = ["order__reference", "item__serial", "item__part__name"]
 
     def has_add_permission(self, request):
@@ -135,6 +139,21 @@ class ProjectCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "description", "responsible"]
     list_select_related = ["responsible"]
     search_fields = ["code", "description"]
+
+
+class ReturnChoiceAdmin(admin.ModelAdmin):
+    """Return reasons and conditions. An entry lines use cannot be deleted (the admin lists
+    the lines that protect it): untick *active* instead."""
+
+    list_display = ["label", "code", "active", "sort_order"]
+    list_editable = ["active", "sort_order"]
+    list_filter = ["active"]
+    search_fields = ["code", "label"]
+    prepopulated_fields = {"code": ["label"]}
+
+
+admin.site.register(ReturnReason, ReturnChoiceAdmin)
+admin.site.register(ReturnCondition, ReturnChoiceAdmin)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
@@ -26,6 +26,7 @@ from returns.filters import (
 )
 from returns.models import (
     ProjectCode,
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderExtraLine,
     ReturnOrderHistory,
@@ -33,6 +34,7 @@ from returns.models import (
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
+    ReturnReason,
 )
 from returns.representation import (
     ReturnOrderPagination,
@@ -56,9 +58,11 @@ from returns.serializers import (
     ResolveRepairSerializer,
     ResolveReplaceSerializer,
     ResolveReturnSerializer,
+    ReturnConditionSerializer,
     ReturnOrderExtraLineSerializer,
     ReturnOrderLineItemSerializer,
     ReturnOrderSerializer,
+    ReturnReasonSerializer,
     TransitionSerializer,
 )
 from returns.statuses import (
@@ -260,6 +264,11 @@ class ReturnOrderReceive(generics.GenericAPIView):
             location=data["location"],
             user=request.user,
             note=data.get("note", ""),
+            conditions={
+                entry["item"].pk: entry["condition"].pk
+                for entry in data["items"]
+                if entry.get("condition") is not None
+            },
         )
         items = stock_item_list().filter(pk__in=[item.pk for item in moved]).order_by("pk")
         return Response(
@@ -342,6 +351,8 @@ class LineFilter(FilterSet):
     )
     outcome = df.TypedChoiceFilter(choices=ReturnOrderLineStatus.choices, coerce=int)
     customer = df.NumberFilter(field_name="order__customer")
+    reason = df.ModelChoiceFilter(queryset=ReturnReason.objects.all())
+    condition = df.ModelChoiceFilter(queryset=ReturnCondition.objects.all())
 
     class Meta:
         model = ReturnOrderLineItem
@@ -490,6 +501,71 @@ class ProjectCodeList(ProjectCodeMixin, generics.ListCreateAPIView):
 
 class ProjectCodeDetail(ProjectCodeMixin, generics.RetrieveUpdateDestroyAPIView):
     pass
+
+
+# -- return reasons and arrival conditions -------------------------------------------------
+
+
+class ReturnChoiceFilter(FilterSet):
+    active = df.BooleanFilter()
+
+
+class ReturnChoiceMixin(ServiceWriteMixin):
+    """``ro-reason/`` and ``ro-condition/``: the same list shape, ``permission_model`` says
+    which. Writes go through the services; deleting an entry in use is a 400."""
+
+    filterset_class = ReturnChoiceFilter
+    line_field = "reason"  # the line's foreign key to this list
+    search_fields = ["code", "label"]
+    ordering_fields = ["sort_order", "code", "label", "active"]
+    ordering = ["sort_order", "label", "pk"]
+
+    def get_queryset(self):
+        used = ReturnOrderLineItem.objects.filter(**{self.line_field: OuterRef("pk")})
+        return self.permission_model.objects.annotate(in_use=Exists(used))
+
+    def perform_service_update(self, entry, data):
+        services.choice_entry_update(entry=entry, user=self.request.user, data=data)
+
+    def perform_destroy(self, instance):
+        services.choice_entry_delete(entry=instance, user=self.request.user)
+
+
+class ReturnChoiceListView(ReturnChoiceMixin, generics.ListCreateAPIView):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.choice_entry_create(
+            model=self.permission_model, user=request.user, data=serializer.validated_data
+        )
+        return self.render_instance(entry.pk, status.HTTP_201_CREATED)
+
+
+class ReturnReasonList(ReturnChoiceListView):
+    """``GET/POST /api/order/ro-reason/``: the configurable return reasons."""
+
+    serializer_class = ReturnReasonSerializer
+    permission_model = ReturnReason
+
+
+class ReturnReasonDetail(ReturnChoiceMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = ReturnReasonSerializer
+    permission_model = ReturnReason
+
+
+class ReturnConditionList(ReturnChoiceListView):
+    """``GET/POST /api/order/ro-condition/``: the conditions an item can arrive in."""
+
+    line_field = "condition"
+
+    serializer_class = ReturnConditionSerializer
+    permission_model = ReturnCondition
+
+
+class ReturnConditionDetail(ReturnChoiceMixin, generics.RetrieveUpdateDestroyAPIView):
+    line_field = "condition"
+    serializer_class = ReturnConditionSerializer
+    permission_model = ReturnCondition
 
 
 # -- line resolutions ----------------------------------------------------------------------

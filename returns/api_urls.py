@@ -82,6 +82,20 @@ extra_line_urlpatterns = [
     path("", api.ReturnOrderExtraLineList.as_view(), name="api-return-order-extra-line-list"),
 ]
 
+reason_urlpatterns = [
+    path("<int:pk>/", api.ReturnReasonDetail.as_view(), name="api-return-order-reason-detail"),
+    path("", api.ReturnReasonList.as_view(), name="api-return-order-reason-list"),
+]
+
+condition_urlpatterns = [
+    path(
+        "<int:pk>/",
+        api.ReturnConditionDetail.as_view(),
+        name="api-return-order-condition-detail",
+    ),
+    path("", api.ReturnConditionList.as_view(), name="api-return-order-condition-list"),
+]
+
 urlpatterns = [
     path(
         "calendar/return-order/calendar.ics",
@@ -93,6 +107,8 @@ urlpatterns = [
     path("ro-extra-line/", include(extra_line_urlpatterns)),
     path("ro-repair/", include(repair_urlpatterns)),
     path("ro-refund/", include(refund_urlpatterns)),
+    path("ro-reason/", include(reason_urlpatterns)),
+    path("ro-condition/", include(condition_urlpatterns)),
 ]
 
 project_code_urlpatterns = [

@@ -54,6 +54,13 @@ class ReturnsConfig(AppConfig):
                 type="boolean",
             ),
             site_settings.SettingDefinition(
+                key="RETURNORDER_REQUIRE_REASON",
+                name=_("Require Return Reason"),
+                description=_("Each new line must give a return reason"),
+                default=False,
+                type="boolean",
+            ),
+            site_settings.SettingDefinition(
                 key="RETURNORDER_REFUND_METHODS",
                 name=_("Refund Methods"),
                 description=_(

@@ -233,6 +233,7 @@ def load_demo_return_orders(*, user=None) -> list:
     from djmoney.money import Money
 
     from returns import services as return_services
+    from returns.models import ReturnCondition, ReturnReason
     from returns.statuses import RejectDisposition
     from stock.models import StockItem
     from stock.statuses import StockStatus
@@ -264,22 +265,54 @@ def load_demo_return_orders(*, user=None) -> list:
     stores = StockLocation.objects.get(pathstring="Warehouse/Stores")
     in_stores = StockItem.objects.filter(location=stores, customer__isnull=True)
 
-    def receive(target, *lines):
+    # A few return reasons (the conditions come with the installation).
+    reasons = {}
+    for order_number, (code, label) in enumerate(
+        [
+            ("faulty", "Faulty"),
+            ("wrong-item", "Wrong item"),
+            ("damaged-in-transit", "Damaged in transit"),
+            ("no-longer-needed", "No longer needed"),
+        ],
+        start=1,
+    ):
+        reasons[code] = ReturnReason.objects.filter(code=code).first() or (
+            return_services.choice_entry_create(
+                model=ReturnReason,
+                user=user,
+                data={"code": code, "label": label, "sort_order": order_number * 10},
+            )
+        )
+    conditions = {c.code: c.pk for c in ReturnCondition.objects.all()}
+
+    def receive(target, *lines, condition=None):
         return_services.return_order_receive(
-            order=target, lines=[(line.pk, None) for line in lines], location=quarantine, user=user
+            order=target,
+            lines=[(line.pk, None) for line in lines],
+            location=quarantine,
+            user=user,
+            conditions=(
+                {line.pk: conditions[condition] for line in lines}
+                if condition in conditions
+                else None
+            ),
         )
 
     created = []
     # Complete: one unit repaired with spare parts, one sent back as it was.
     done = order("Northwind Cycles", "Motor noise under load", -12, customer_reference="NW-4410")
     noisy = return_services.return_order_line_create(
-        order=done, item=held("Northwind Cycles", "1001"), user=user, price=Money(45, "USD")
+        order=done,
+        item=held("Northwind Cycles", "1001"),
+        user=user,
+        price=Money(45, "USD"),
+        reason=reasons["faulty"],
     )
     fine = return_services.return_order_line_create(
-        order=done, item=held("Northwind Cycles", "1002"), user=user
+        order=done, item=held("Northwind Cycles", "1002"), user=user, reason=reasons["faulty"]
     )
     return_services.return_order_issue(order=done, user=user)
-    receive(done, noisy, fine)
+    receive(done, noisy, fine, condition="opened")
     bearings = in_stores.get(part__IPN="BRG-400")
     return_services.line_resolve_repair(
         line=noisy,
@@ -312,13 +345,17 @@ def load_demo_return_orders(*, user=None) -> list:
         "Alpenrad GmbH", "Display flicker after firmware update", 5, customer_reference="AR-77"
     )
     first = return_services.return_order_line_create(
-        order=busy, item=held("Alpenrad GmbH", "D-301"), user=user
+        order=busy, item=held("Alpenrad GmbH", "D-301"), user=user, reason=reasons["faulty"]
     )
     second = return_services.return_order_line_create(
-        order=busy, item=held("Alpenrad GmbH", "D-302"), user=user, price=Money(30, "EUR")
+        order=busy,
+        item=held("Alpenrad GmbH", "D-302"),
+        user=user,
+        price=Money(30, "EUR"),
+        reason=reasons["damaged-in-transit"],
     )
     opened = return_services.return_order_line_create(
-        order=busy, item=held("Alpenrad GmbH", "1004"), user=user
+        order=busy, item=held("Alpenrad GmbH", "1004"), user=user, reason=reasons["wrong-item"]
     )
     return_services.return_order_extra_line_create(
         order=busy,
@@ -328,7 +365,8 @@ def load_demo_return_orders(*, user=None) -> list:
         price=Money(12, "EUR"),
     )
     return_services.return_order_issue(order=busy, user=user)
-    receive(busy, first, opened)
+    receive(busy, first)
+    receive(busy, opened, condition="missing-parts")
     return_services.line_resolve_replace(
         line=first,
         user=user,
@@ -356,9 +394,10 @@ def load_demo_return_orders(*, user=None) -> list:
         item=held("Kestrel Outdoor Ltd", "B-2003"),
         user=user,
         price=Money(80, "GBP"),
+        reason=reasons["faulty"],
     )
     return_services.return_order_issue(order=refunded, user=user)
-    receive(refunded, swollen)
+    receive(refunded, swollen, condition="damaged")
     return_services.line_resolve_refund(
         line=swollen,
         user=user,
@@ -379,6 +418,7 @@ def load_demo_return_orders(*, user=None) -> list:
         quantity=Decimal(4),
         user=user,
         price=Money(3, "USD"),
+        reason=reasons["no-longer-needed"],
     )
     created.append(pending)
 

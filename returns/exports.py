@@ -1,11 +1,12 @@
 """Columns of the return order and line exports, shared by the API list endpoints and the
 index page. Headers are InvenTree's serializer labels.
 
-Every value is read from what the list selectors already load (plus ``order__customer`` for
-lines), so an export runs one query per chunk of rows, never one per row.
+Every value is read from what the list selectors already load (plus ``order__customer``,
+reason and condition for lines), so a line export runs one query per chunk of rows, never one
+per row; an order export adds one per chunk for its lines' reasons and conditions.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import get_language
 
 from common.export import Column, Table, plain_number
@@ -40,6 +41,17 @@ def _currency(money) -> str:
     return str(money.currency) if money is not None else ""
 
 
+def _line_labels(order, attribute: str) -> str:
+    """The distinct reasons (or conditions) of the order's lines, in line order: "Faulty; Wrong
+    item". Read from ``export_lines`` (``_orders_prepare``)."""
+    labels: list[str] = []
+    for line in getattr(order, "export_lines", ()):
+        entry = getattr(line, attribute)
+        if entry is not None and entry.label not in labels:
+            labels.append(entry.label)
+    return "; ".join(labels)
+
+
 ORDER_COLUMNS = (
     Column("Reference", lambda o: o.reference),
     Column("Customer", lambda o: _name(o.customer)),
@@ -63,6 +75,8 @@ ORDER_COLUMNS = (
     Column("Currency", lambda o: o.currency),
     Column("Link", lambda o: o.link),
     Column("Created By", lambda o: o.created_by.get_username() if o.created_by else ""),
+    Column("Return Reasons", lambda o: _line_labels(o, "reason")),
+    Column("Conditions", lambda o: _line_labels(o, "condition")),
     Column("ID", lambda o: o.pk),
 )
 
@@ -81,6 +95,9 @@ LINE_COLUMNS = (
     Column("Customer", lambda line: _name(line.order.customer)),
     Column("Stock Item", lambda line: line.item_id),
     Column("Notes", lambda line: line.notes),
+    Column("Reason", lambda line: _name(line.reason, "label")),
+    Column("Reason Code", lambda line: _name(line.reason, "code")),
+    Column("Condition", lambda line: _name(line.condition, "label")),
     Column("Link", lambda line: line.link),
     Column("Order ID", lambda line: line.order_id),
     Column("ID", lambda line: line.pk),
@@ -88,10 +105,20 @@ LINE_COLUMNS = (
 
 
 def _lines_prepare(queryset: QuerySet[ReturnOrderLineItem]) -> QuerySet[ReturnOrderLineItem]:
-    return queryset.select_related("order__customer", "item__part")
+    return queryset.select_related("order__customer", "item__part", "reason", "condition")
 
 
-ORDER_TABLE = Table(name="ReturnOrders", columns=ORDER_COLUMNS)
+def _orders_prepare(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
+    lines = (
+        ReturnOrderLineItem.objects.filter(reason__isnull=False)
+        | ReturnOrderLineItem.objects.filter(condition__isnull=False)
+    ).select_related("reason", "condition")
+    return queryset.prefetch_related(
+        Prefetch("lines", queryset=lines.order_by("pk"), to_attr="export_lines")
+    )
+
+
+ORDER_TABLE = Table(name="ReturnOrders", columns=ORDER_COLUMNS, prepare=_orders_prepare)
 LINE_TABLE = Table(name="ReturnOrderLines", columns=LINE_COLUMNS, prepare=_lines_prepare)
 
 

@@ -10,10 +10,12 @@ from companies.models import Company
 from returns import dashboard
 from returns.models import (
     ProjectCode,
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderLineItem,
     ReturnOrderRefund,
     ReturnOrderRepair,
+    ReturnReason,
     overdue_filter,
 )
 from returns.statuses import OPEN_STATUSES, ReturnOrderStatus
@@ -60,6 +62,12 @@ class ReturnOrderFilter(FilterSet):
         df.ModelChoiceFilter(queryset=Part.objects.all(), method="filter_part")
     )
     include_variants = df.BooleanFilter(method="filter_noop")
+    reason = extend_schema_field(OpenApiTypes.INT)(
+        df.ModelChoiceFilter(queryset=ReturnReason.objects.all(), method="filter_line_choice")
+    )
+    condition = extend_schema_field(OpenApiTypes.INT)(
+        df.ModelChoiceFilter(queryset=ReturnCondition.objects.all(), method="filter_line_choice")
+    )
 
     class Meta:
         model = ReturnOrder
@@ -109,6 +117,11 @@ class ReturnOrderFilter(FilterSet):
 
     def filter_part(self, queryset, name, value):
         orders = ReturnOrderLineItem.objects.filter(item__part=value).values("order")
+        return queryset.filter(pk__in=orders)
+
+    def filter_line_choice(self, queryset, name, value):
+        """Orders with at least one line of that reason (or condition)."""
+        orders = ReturnOrderLineItem.objects.filter(**{name: value}).values("order")
         return queryset.filter(pk__in=orders)
 
 

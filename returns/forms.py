@@ -5,13 +5,14 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common import reference as references
 from common import site_settings, validators
 from companies.models import Address, Company, Contact
-from returns.models import ProjectCode, ReturnOrder
+from returns.models import ProjectCode, ReturnCondition, ReturnOrder, ReturnReason
 from returns.statuses import ReturnOrderLineStatus, ReturnOrderStatus, WarrantyStatus
 from stock.models import StockItem, StockLocation
 from stock.statuses import StockStatus
@@ -209,6 +210,49 @@ def held_item_label(item) -> str:
     return f"{item.part.full_name} · qty {item.quantity.normalize():f}"
 
 
+class ReasonChoiceField(forms.ChoiceField):
+    """A line's return reason, chosen among ``reasons`` (already read): cleans to the
+    ``ReturnReason`` or None. Required or not, the service decides (``required`` only says so
+    beside the field), so that the API and every page give the same answer."""
+
+    def __init__(self, *, reasons, required=False, **kwargs):
+        self.reasons = {str(reason.pk): reason for reason in reasons}
+        empty = _("Choose a reason") if required else _("No reason given")
+        super().__init__(
+            choices=[("", empty), *((pk, reason.label) for pk, reason in self.reasons.items())],
+            required=False,
+            label=_("Return reason"),
+            help_text=_("Required for every line.") if required else "",
+            widget=forms.Select(attrs={"class": "form-select"}),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.reasons.get(str(value)) if value not in (None, "") else None
+
+
+def reason_field(*, reasons=None, required: bool = False, current=None) -> ReasonChoiceField:
+    """The active reasons (and ``current``, the line's own pk, even when inactive); reads them
+    unless ``reasons`` is given."""
+    if reasons is None:
+        query = models.Q(active=True)
+        if current is not None:
+            query |= models.Q(pk=current)
+        reasons = ReturnReason.objects.filter(query)
+    return ReasonChoiceField(reasons=reasons, required=required)
+
+
+def condition_field(label=None) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=ReturnCondition.objects.filter(active=True),
+        required=False,
+        label=label or _("Condition on arrival"),
+        empty_label=_("Not recorded"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
 class LineAddForm(BootstrapMixin, forms.Form):
     item = forms.ModelChoiceField(
         queryset=StockItem.objects.none(), label=_("Stock item"), widget=ItemSelect
@@ -219,8 +263,11 @@ class LineAddForm(BootstrapMixin, forms.Form):
     reference = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(max_length=500, required=False)
 
-    def __init__(self, *args, items=None, unavailable=None, **kwargs):
+    def __init__(
+        self, *args, items=None, unavailable=None, reason_required=False, reasons=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["reason"] = reason_field(reasons=reasons, required=reason_required)
         self.fields["item"].queryset = items if items is not None else StockItem.objects.none()
         self.fields["item"].label_from_instance = held_item_label
         # Per form: a class attribute would be shared by every form.
@@ -242,9 +289,11 @@ class LineAddManyForm(forms.Form):
         error_messages={"required": _("Tick at least one stock item to add.")},
     )
 
-    def __init__(self, *args, items=None, **kwargs):
+    def __init__(self, *args, items=None, reason_required=False, reasons=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items if items is not None else StockItem.objects.none()
+        self.fields["reason"] = reason_field(reasons=reasons, required=reason_required)
+        self.fields["reason"].label = _("Return reason (every ticked item)")
 
     def clean(self):
         cleaned = super().clean()
@@ -271,6 +320,9 @@ class LineAddManyForm(forms.Form):
 
 class ScanForm(forms.Form):
     scan = forms.CharField(max_length=100, label=_("Scan or type serial"))
+    reason = forms.ModelChoiceField(
+        queryset=ReturnReason.objects.filter(active=True), required=False
+    )
 
 
 class LineEditForm(BootstrapMixin, forms.Form):
@@ -298,8 +350,9 @@ class LineEditForm(BootstrapMixin, forms.Form):
         help_text=_("Required when you override the answer."),
     )
 
-    def __init__(self, *args, received: bool = False, **kwargs):
+    def __init__(self, *args, received: bool = False, reason_pk=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reason"] = reason_field(current=reason_pk)
         self.fields["price_currency"].choices = currency_choices(_("Order currency"))
         for name in ("quantity", "price"):
             # ``1`` and ``120``, not the column's ``1.00000`` and ``120.000000``.
@@ -384,6 +437,27 @@ class ReceiveForm(BootstrapMixin, forms.Form):
         elif len(usable) == 1:
             self.fields["location"].initial = usable[0].pk
         self.fields["status"].label = _("Stock status (every line)")
+        # One query for the conditions, shared by the batch select and every line's.
+        conditions = [(c.pk, c.label) for c in ReturnCondition.objects.filter(active=True)]
+        self.fields["condition"] = forms.TypedChoiceField(
+            choices=[("", _("Not recorded")), *conditions],
+            coerce=int,
+            empty_value=None,
+            required=False,
+            label=_("Condition on arrival (every line)"),
+            widget=forms.Select(attrs={"class": "form-select"}),
+        )
+        for line in self.line_objects:
+            self.fields[f"condition_{line.pk}"] = forms.TypedChoiceField(
+                choices=[("", _("As above")), *conditions],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                label=_("Condition of %(item)s") % {"item": line.item},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            line.condition_field = self[f"condition_{line.pk}"]
+        self.has_conditions = bool(conditions)
         for line in self.line_objects:
             self.fields[f"status_{line.pk}"] = forms.TypedChoiceField(
                 choices=[("", _("As above")), *StockStatus.choices],
@@ -400,6 +474,11 @@ class ReceiveForm(BootstrapMixin, forms.Form):
         """The status a received line takes: its own choice, else the one for every line."""
         own = self.cleaned_data.get(f"status_{pk}")
         return own if own is not None else self.cleaned_data["status"]
+
+    def line_condition(self, pk) -> int | None:
+        """The condition pk a received line records: its own, else the batch's (or None)."""
+        own = self.cleaned_data.get(f"condition_{pk}")
+        return own if own is not None else self.cleaned_data.get("condition")
 
     def clean_location(self):
         location = self.cleaned_data["location"]
@@ -512,6 +591,9 @@ class SettingsForm(BootstrapMixin, forms.Form):
     RETURNORDER_EDIT_COMPLETED_ORDERS = forms.BooleanField(
         required=False, label=_("Allow editing completed orders")
     )
+    RETURNORDER_REQUIRE_REASON = forms.BooleanField(
+        required=False, label=_("Require a return reason on every new line")
+    )
     RETURNORDER_REFUND_METHODS = forms.CharField(
         max_length=250,
         required=False,
@@ -620,6 +702,24 @@ PICKERS = {
 }
 
 
+def line_choice_lists() -> dict[str, list[tuple[int, str]]]:
+    """Every return reason and every condition, as ``(pk, label)`` choices (inactive ones
+    marked), read in one query."""
+
+    def rows(model, kind):
+        return (
+            model.objects.order_by()
+            .annotate(kind=models.Value(kind, output_field=models.CharField()))
+            .values_list("kind", "pk", "label", "active", "sort_order")
+        )
+
+    lists: dict[str, list[tuple[int, str]]] = {"reason": [], "condition": []}
+    union = rows(ReturnReason, "reason").union(rows(ReturnCondition, "condition"), all=True)
+    for kind, pk, label, active, _order in union.order_by("kind", "sort_order", "label", "pk"):
+        lists[kind].append((pk, label if active else _("%(label)s (inactive)") % {"label": label}))
+    return lists
+
+
 class OrderFilterForm(BootstrapMixin, forms.Form):
     """The index page's filters; names match the API's query parameters."""
 
@@ -674,9 +774,19 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
     )
     target_date_after = forms.DateField(required=False, widget=DateInput, label=_("Target after"))
     target_date_before = forms.DateField(required=False, widget=DateInput, label=_("Target before"))
+    # Orders with a line of that reason / condition (choices: ``line_choice_lists``).
+    reason = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("Return reason")
+    )
+    condition = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("Condition on arrival")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        lists = line_choice_lists()
+        self.fields["reason"].choices = [("", _("Any reason")), *lists["reason"]]
+        self.fields["condition"].choices = [("", _("Any condition")), *lists["condition"]]
         # The names typed into the request, before resolving writes the chosen ones back.
         self._typed = {name for name in PICKERS if self.data.get(PICKERS[name][0])}
         #: The chosen object of each picker, once the form is valid.

@@ -43,6 +43,46 @@ class ProjectCode(models.Model):
         return self.code
 
 
+class ReturnChoiceList(models.Model):
+    """An entry of a configurable list a line chooses from (a return reason, a condition).
+
+    Inactive entries are offered for no new line but still name the lines that chose them;
+    an entry in use cannot be deleted (``PROTECT``), only deactivated.
+    """
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(
+        _("sort order"), default=0, help_text=_("Lower numbers are listed first")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "label", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReturnReason(ReturnChoiceList):
+    """Why the customer sends an item back (Faulty, Wrong item, ...)."""
+
+    api_list_url = "/api/order/ro-reason/"
+
+    class Meta(ReturnChoiceList.Meta):
+        verbose_name = _("return reason")
+
+
+class ReturnCondition(ReturnChoiceList):
+    """The state a returned item arrives in (Unopened, Opened, Damaged, Missing parts)."""
+
+    api_list_url = "/api/order/ro-condition/"
+
+    class Meta(ReturnChoiceList.Meta):
+        verbose_name = _("return condition")
+
+
 class ReturnOrderQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -316,6 +356,24 @@ class ReturnOrderLineItem(models.Model):
         _("reference"), max_length=100, blank=True, help_text=_("Line item reference")
     )
     notes = models.CharField(_("notes"), max_length=500, blank=True, help_text=_("Line item notes"))
+    reason = models.ForeignKey(
+        ReturnReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("reason"),
+        help_text=_("Why the item is returned"),
+    )
+    condition = models.ForeignKey(
+        ReturnCondition,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("condition"),
+        help_text=_("The condition the item arrived in (recorded at receipt)"),
+    )
     link = models.URLField(
         _("link"), max_length=2000, blank=True, help_text=_("Link to external page")
     )

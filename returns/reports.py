@@ -265,6 +265,11 @@ def _line(line: ReturnOrderLineItem, number: int = 0) -> Record:
         outcome_text=outcome,
         price=line.price,
         resolution=_resolution(line),
+        # Labels (and codes): the lists' rows stay out of the template's reach.
+        reason=line.reason.label if line.reason else "",
+        reason_code=line.reason.code if line.reason else "",
+        condition=line.condition.label if line.condition else "",
+        condition_code=line.condition.code if line.condition else "",
     )
 
 

@@ -109,7 +109,14 @@ def return_order_list() -> QuerySet[ReturnOrder]:
     )
 
 
-LINE_RELATED = ("item", "item__part", "item__location", "item__customer")
+LINE_RELATED = (
+    "item",
+    "item__part",
+    "item__location",
+    "item__customer",
+    "reason",
+    "condition",
+)
 
 
 def return_order_line_list() -> QuerySet[ReturnOrderLineItem]:

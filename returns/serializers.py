@@ -20,6 +20,7 @@ from companies.models import Address, Company, Contact
 from companies.serializers import AddressBriefSerializer, CompanyBriefSerializer
 from returns.models import (
     ProjectCode,
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderExtraLine,
     ReturnOrderLineItem,
@@ -27,6 +28,7 @@ from returns.models import (
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
+    ReturnReason,
 )
 from returns.statuses import (
     RejectDisposition,
@@ -92,6 +94,41 @@ class ProjectCodeSerializer(BaseModelSerializer):
     class Meta:
         model = ProjectCode
         fields = ["pk", "code", "description", "responsible", "responsible_detail"]
+
+
+class ReturnChoiceSerializer(BaseModelSerializer):
+    """An entry of the return reasons or of the arrival conditions."""
+
+    pk = serializers.IntegerField(source="id", read_only=True)
+    in_use = serializers.SerializerMethodField(
+        help_text=_("Whether some line uses it (it can then be deactivated, not deleted)")
+    )
+
+    class Meta:
+        fields = ["pk", "code", "label", "active", "sort_order", "in_use"]
+
+    def get_in_use(self, obj) -> bool:
+        annotated = getattr(obj, "in_use", None)
+        return bool(annotated) if annotated is not None else obj.lines.exists()
+
+
+class ReturnReasonSerializer(ReturnChoiceSerializer):
+    class Meta(ReturnChoiceSerializer.Meta):
+        model = ReturnReason
+
+
+class ReturnConditionSerializer(ReturnChoiceSerializer):
+    class Meta(ReturnChoiceSerializer.Meta):
+        model = ReturnCondition
+
+
+class ChoiceBriefSerializer(BaseSerializer):
+    """A line's reason or condition as ``reason_detail`` / ``condition_detail`` show it."""
+
+    pk = serializers.IntegerField(source="id", read_only=True)
+    code = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    active = serializers.BooleanField(read_only=True)
 
 
 class DuplicateSerializer(BaseSerializer):
@@ -483,8 +520,28 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "Quantity accepted when the order was authorized (null: no limit, or not decided)"
         ),
     )
+    reason = serializers.PrimaryKeyRelatedField(
+        queryset=ReturnReason.objects.all(),
+        required=False,
+        allow_null=True,
+        label=_("Reason"),
+        help_text=_("Why the item is returned (an active return reason)"),
+    )
+    reason_detail = ChoiceBriefSerializer(source="reason", read_only=True, allow_null=True)
+    condition = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        label=_("Condition"),
+        help_text=_("The condition the item arrived in, recorded when it is received"),
+    )
+    condition_detail = ChoiceBriefSerializer(source="condition", read_only=True, allow_null=True)
 
-    detail_defaults = {"order_detail": False, "item_detail": True, "part_detail": False}
+    detail_defaults = {
+        "order_detail": False,
+        "item_detail": True,
+        "part_detail": False,
+        "reason_detail": True,
+        "condition_detail": True,
+    }
 
     class Meta:
         model = ReturnOrderLineItem
@@ -508,6 +565,10 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "target_date",
             "resolution_detail",
             "authorized_quantity",
+            "reason",
+            "reason_detail",
+            "condition",
+            "condition_detail",
             "creation_date",
             "warranty",
             "warranty_text",
@@ -637,8 +698,54 @@ class ReceiveLineSerializer(BaseSerializer):
     )
 
 
+RECEIVE_CONDITIONS = "receive_conditions"
+
+
+def _plain_pks(values) -> set[int]:
+    pks = set()
+    for raw in values:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            pks.add(raw)
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            pks.add(int(raw))
+    return {pk for pk in pks if 0 < pk < 2**63}
+
+
+class ReceiveConditionField(serializers.PrimaryKeyRelatedField):
+    """An active condition's pk, looked up among those ``ReceiveSerializer`` read in one query
+    (none when no item names a condition)."""
+
+    def to_internal_value(self, data):
+        prefetched = self.context.get(RECEIVE_CONDITIONS)
+        condition = None
+        if prefetched is not None and not isinstance(data, bool):
+            try:
+                condition = prefetched.get(int(data))
+            except (TypeError, ValueError, OverflowError):
+                condition = None
+        if condition is None:
+            condition = super().to_internal_value(data)
+        if not condition.active:
+            raise serializers.ValidationError(
+                _("The condition “%(label)s” is inactive.") % {"label": condition.label}
+            )
+        return condition
+
+
+class ReceiveLineConditionSerializer(ReceiveLineSerializer):
+    """InvenTree's receive line, plus the condition the item arrived in."""
+
+    condition = ReceiveConditionField(
+        queryset=ReturnCondition.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The condition the item arrived in (an active condition; optional)"),
+    )
+
+
 class ReceiveSerializer(BaseSerializer):
-    items = ReceiveLineSerializer(many=True)
+    items = ReceiveLineConditionSerializer(many=True)
     location = serializers.PrimaryKeyRelatedField(
         queryset=StockLocation.objects.all(), label=_("Location")
     )
@@ -657,6 +764,13 @@ class ReceiveSerializer(BaseSerializer):
                     pks.add(int(raw))
             pks = {pk for pk in pks if 0 < pk < 2**63}
             self.context[RECEIVE_LINES] = ReturnOrderLineItem.objects.in_bulk(pks)
+            conditions = _plain_pks(
+                entry.get("condition") for entry in entries if isinstance(entry, Mapping)
+            )
+            # No query at all when no item names a condition (InvenTree's body).
+            self.context[RECEIVE_CONDITIONS] = (
+                ReturnCondition.objects.in_bulk(conditions) if conditions else {}
+            )
         return super().to_internal_value(data)
 
 

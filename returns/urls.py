@@ -8,6 +8,18 @@ urlpatterns = [
     path("", views.return_order_index, name="index"),
     path("pickers/<slug:name>/", views.return_order_picker, name="picker"),
     path("settings/", views.return_order_settings, name="settings"),
+    path("settings/<slug:kind>/add/", views.choice_entry_add, name="choice-add"),
+    path("settings/<slug:kind>/<int:entry_pk>/edit/", views.choice_entry_edit, name="choice-edit"),
+    path(
+        "settings/<slug:kind>/<int:entry_pk>/active/",
+        views.choice_entry_set_active,
+        name="choice-active",
+    ),
+    path(
+        "settings/<slug:kind>/<int:entry_pk>/delete/",
+        views.choice_entry_delete,
+        name="choice-delete",
+    ),
     path("new/", views.return_order_create, name="create"),
     path(
         "calendar-link/regenerate/",

@@ -18,9 +18,11 @@ from reports.models import ReportOutput, ReportTemplate
 from returns import services as return_services
 from returns.models import (
     ProjectCode,
+    ReturnCondition,
     ReturnOrderLineResolution,
     ReturnOrderRefund,
     ReturnOrderRepair,
+    ReturnReason,
 )
 from stock import services as stock_services
 from stock.models import Part
@@ -55,15 +57,20 @@ def build(n: int, user) -> None:
         order = return_services.return_order_create(
             user=user, customer=customer, contact=contact, project_code=code
         )
+        reason = ReturnReason.objects.create(code=f"faulty-{n}-{i}", label=f"Faulty {i}")
         line = return_services.return_order_line_create(
-            order=order, item=items[0], user=user, price=Money(5, "EUR")
+            order=order, item=items[0], user=user, price=Money(5, "EUR"), reason=reason
         )
         refunded = return_services.return_order_line_create(order=order, item=items[1], user=user)
         return_services.return_order_extra_line_create(order=order, user=user, reference="Freight")
         return_services.return_order_issue(order=order, user=user)
         # A repair with a part (resolution, repair, repair part) and a refund.
         return_services.return_order_receive(
-            order=order, lines=[(line.pk, None)], location=location, user=user
+            order=order,
+            lines=[(line.pk, None)],
+            location=location,
+            user=user,
+            conditions={line.pk: ReturnCondition.objects.get(code="opened").pk},
         )
         [spare] = stock_services.stock_item_create(
             part=PartFactory(trackable=False), quantity=Decimal(5), location=location, user=user

@@ -164,6 +164,8 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderlineitem": return_factories.ReturnOrderLineItemFactory,
     "returns.returnorderextraline": return_factories.ReturnOrderExtraLineFactory,
     "returns.projectcode": _project_code,
+    "returns.returnreason": return_factories.ReturnReasonFactory,
+    "returns.returncondition": return_factories.ReturnConditionFactory,
     "returns.returnorderrepair": _repair,
     "returns.returnorderrefund": _refund,
     "reports.reporttemplate": report_factories.ReportTemplateFactory,

@@ -40,6 +40,10 @@ ROLES: dict[str, dict] = {
             "returns.returnorderrepair",
             "returns.returnorderrefund",
             "returns.projectcode",
+            # The reason and condition lists are return-order configuration, like project
+            # codes: the role's view reads them, its add/change/delete edit them.
+            "returns.returnreason",
+            "returns.returncondition",
         ],
         # Authorizing or declining a requested return is part of working the order, so it
         # comes with the change flag (the role system keeps InvenTree's four flags).

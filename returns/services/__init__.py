@@ -55,6 +55,12 @@ from returns.services.orders import (
     return_order_update,
     return_orders_notify_overdue,
 )
+from returns.services.reasons import (
+    REQUIRE_REASON_SETTING,
+    choice_entry_create,
+    choice_entry_delete,
+    choice_entry_update,
+)
 from returns.services.receiving import return_order_receive
 from returns.services.resolutions import (
     REFUND_METHODS_SETTING,
@@ -79,6 +85,7 @@ __all__ = [
     "ORDER_FIELDS",
     "REFUND_METHODS_SETTING",
     "REQUIRE_AUTHORIZATION_SETTING",
+    "REQUIRE_REASON_SETTING",
     "REQUIRE_RESPONSIBLE_SETTING",
     "RESOLVE_SERVICES",
     "SECOND_PERSON_SETTING",
@@ -87,6 +94,9 @@ __all__ = [
     "authorization_required",
     "authorization_statuses_in_use",
     "authorized_limit",
+    "choice_entry_create",
+    "choice_entry_delete",
+    "choice_entry_update",
     "feed_state_touch",
     "line_resolution_undo",
     "line_resolve_refund",

@@ -16,6 +16,7 @@ from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
+    ReturnReason,
 )
 from returns.services.authorization import (
     may_authorize,
@@ -29,6 +30,7 @@ from returns.services.base import (
     _status_label,
     recalculate_total,
 )
+from returns.services.reasons import check_line_reason
 from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus, WarrantyStartSource
 from returns.warranty import apply_warranty, delivery_dates
 from stock.models import StockItem
@@ -81,9 +83,13 @@ def return_order_line_create(
     user,
     quantity: Decimal = Decimal(1),
     price: Money | None = None,
+    reason: ReturnReason | None = None,
     **fields: Any,
 ) -> ReturnOrderLineItem:
-    """Add a stock item the customer holds to an open order."""
+    """Add a stock item the customer holds to an open order.
+
+    ``reason`` must be active, and given when ``RETURNORDER_REQUIRE_REASON`` is on
+    (``ValidationError`` under ``reason``)."""
     order = _lock_order(order)
     _ensure_editable(order)
     if order.status not in OPEN_STATUSES:
@@ -91,6 +97,7 @@ def return_order_line_create(
             _("Lines can only be added to open orders; return order %(reference)s is %(status)s")
             % {"reference": order.reference, "status": _status_label(order.status)}
         )
+    check_line_reason(reason)
     item = StockItem.objects.select_for_update().select_related("part").get(pk=item.pk)
     quantity = Decimal(quantity)
     _validate_line_item(order=order, item=item, quantity=quantity)
@@ -100,6 +107,7 @@ def return_order_line_create(
         item=item,
         quantity=quantity,
         price=price,
+        reason=reason,
         creation_date=timezone.localdate(),
         authorized_quantity=authorized,
         **fields,
@@ -116,11 +124,16 @@ def return_order_line_create(
 
 @transaction.atomic
 def return_order_lines_create(
-    *, order: ReturnOrder, items: list[tuple[StockItem, Decimal]], user
+    *,
+    order: ReturnOrder,
+    items: list[tuple[StockItem, Decimal]],
+    user,
+    reason: ReturnReason | None = None,
 ) -> list[ReturnOrderLineItem]:
     """Add several held stock items as lines at once: all of them, or none.
 
-    ``items`` pairs each stock item with its return quantity. Locks the order, then the stock
+    ``items`` pairs each stock item with its return quantity; every line gets ``reason``
+    (checked as ``return_order_line_create`` checks it). Locks the order, then the stock
     items by primary key; checks every item before it raises, so one ``ValidationError``
     (under ``items``) names each refused item. Writes the lines with one ``bulk_create``.
     """
@@ -133,6 +146,7 @@ def return_order_lines_create(
         )
     if not items:
         raise ValidationError({"items": [_("Choose at least one stock item")]})
+    check_line_reason(reason)
     quantities = {item.pk: Decimal(quantity) for item, quantity in items}
     locked = StockItem.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
     locked = {item.pk: item for item in locked.select_related("part")}
@@ -155,6 +169,7 @@ def return_order_lines_create(
             order=order,
             item=locked[pk],
             quantity=quantity,
+            reason=reason,
             creation_date=today,
             authorized_quantity=quantity if authorize is not None else None,
         )
@@ -206,6 +221,10 @@ def return_order_line_update(
     data = dict(data)
     if "order" in data and data.pop("order").pk != line.order_id:
         raise ValidationError({"order": [_("A line cannot be moved to another order")]})
+    new_reason = data.get("reason", line.reason)
+    if (new_reason.pk if new_reason else None) != line.reason_id:
+        # Only a change is checked: a line kept as it was stays valid.
+        check_line_reason(new_reason, current_pk=line.reason_id)
     new_item = data.pop("item", line.item)
     new_quantity = Decimal(data.pop("quantity", line.quantity))
     changed = [

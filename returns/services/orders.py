@@ -148,7 +148,7 @@ def _copy_lines(*, order, user, order_id, copy_lines=True, copy_extra_lines=True
         raise ValidationError({"duplicate": [_("Invalid order ID")]})
     if copy_lines:
         problems = []
-        for line in source.lines.select_related("item__part").order_by("pk"):
+        for line in source.lines.select_related("item__part", "reason").order_by("pk"):
             try:
                 return_order_line_create(
                     order=order,
@@ -159,6 +159,8 @@ def _copy_lines(*, order, user, order_id, copy_lines=True, copy_extra_lines=True
                     reference=line.reference,
                     notes=line.notes,
                     link=line.link,
+                    # A reason since deactivated is not carried onto a new line.
+                    reason=line.reason if line.reason and line.reason.active else None,
                 )
             except ValidationError as exc:
                 problems.append(f"{line.item}: {' '.join(exc.messages)}")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from returns import notifications
 from returns.models import (
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderHistory,
     ReturnOrderLineItem,
@@ -37,13 +38,16 @@ def return_order_receive(
     location: StockLocation,
     user,
     note: str = "",
+    conditions: dict[int, int] | None = None,
 ) -> list[StockItem]:
     """Receive returned items into ``location``: all requested lines or none.
 
     ``lines`` holds ``(line_pk, stock_status_or_None)`` pairs. For each line: a partial
     quantity of a non-serialized item is split off first; the item takes the status (default
     QUARANTINED), moves to the location, leaves the customer, and gets a tracking entry
-    (code 80); the line gets its received date. Locks: order, lines, then stock items.
+    (code 80); the line gets its received date. ``conditions`` maps a line pk to the pk of
+    the (active, checked by the caller) ``ReturnCondition`` it arrived in; lines not in it
+    keep theirs. Locks: order, lines, then stock items.
     """
     order = _lock_order(order)
     if order.status == ReturnOrderStatus.REQUESTED:
@@ -199,8 +203,25 @@ def return_order_receive(
         updated=now,
     )
     StockItemTracking.objects.bulk_create(tracking)
+    recorded = {pk: cond for pk, cond in (conditions or {}).items() if pk in locked_lines}
+    by_condition: dict[int, list[int]] = {}
+    for line_pk, condition_pk in recorded.items():
+        if condition_pk is not None:
+            by_condition.setdefault(condition_pk, []).append(line_pk)
     ReturnOrderLineItem.objects.filter(pk__in=requested).update(
         received_date=today,
+        # In the same UPDATE: one WHEN per distinct condition, whatever the number of lines.
+        **(
+            {
+                "condition": _value_by_pk(
+                    by_condition,
+                    default=F("condition"),
+                    output_field=ReturnCondition._meta.pk,
+                )
+            }
+            if by_condition
+            else {}
+        ),
         **(
             {
                 "item": _value_by_pk(
@@ -226,6 +247,7 @@ def return_order_receive(
             "stock_items": [item.pk for item in moved],
             "location": location.pk,
             "location_name": location.pathstring,
+            **({"conditions": {str(k): v for k, v in recorded.items()}} if recorded else {}),
         },
     )
     ReturnOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())

@@ -38,6 +38,12 @@ from returns.views.orders import (
     return_order_transition,
     return_order_transition_confirm,
 )
+from returns.views.reasons import (
+    choice_entry_add,
+    choice_entry_delete,
+    choice_entry_edit,
+    choice_entry_set_active,
+)
 from returns.views.receiving import return_order_receive
 from returns.views.resolutions import line_resolution_undo, line_resolve, repair_edit
 
@@ -46,6 +52,10 @@ __all__ = [
     "attachment_delete",
     "calendar_token_regenerate",
     "calendar_token_revoke",
+    "choice_entry_add",
+    "choice_entry_delete",
+    "choice_entry_edit",
+    "choice_entry_set_active",
     "enabled",
     "extra_add",
     "extra_delete",

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.filters import SEARCH_MAX_LENGTH, SEARCH_MAX_TERMS, search_truncated
 from returns import forms, selectors, services
 from returns.filters import search_stock_items
-from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem, ReturnReason
 from returns.services import lines as line_services
+from returns.services import reasons as reason_services
 from returns.statuses import WarrantyStartSource
 from returns.views.base import (
     _add_service_errors,
@@ -70,18 +71,33 @@ def line_add(request, pk):
     preselected = eligible[0] if search and len(eligible) == 1 else None
     is_many = request.method == "POST" and request.POST.get("form") == "many"
     single_data = request.POST if request.method == "POST" and not is_many else None
+    reason_required = reason_services.reason_required()
+    # One read of the active reasons for both forms' selects.
+    reasons = list(ReturnReason.objects.filter(active=True))
     form = forms.LineAddForm(
         single_data,
         items=items,
         unavailable=unavailable,
         initial={"item": preselected.pk} if preselected else None,
+        reason_required=reason_required,
+        reasons=reasons,
     )
-    many_form = forms.LineAddManyForm(request.POST if is_many else None, items=items)
+    many_form = forms.LineAddManyForm(
+        request.POST if is_many else None,
+        items=items,
+        reason_required=reason_required,
+        reasons=reasons,
+    )
     another = "another" in request.POST
     if is_many and many_form.is_valid():
         chosen = many_form.cleaned_data["chosen"]
         try:
-            line_services.return_order_lines_create(order=order, items=chosen, user=request.user)
+            line_services.return_order_lines_create(
+                order=order,
+                items=chosen,
+                user=request.user,
+                reason=many_form.cleaned_data.get("reason"),
+            )
         except ValidationError as exc:
             _add_service_errors(many_form, exc)
         else:
@@ -106,6 +122,7 @@ def line_add(request, pk):
                 price=_money(data.get("price"), data.get("price_currency"), order),
                 reference=data.get("reference", ""),
                 notes=data.get("notes", ""),
+                reason=data.get("reason"),
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)
@@ -150,6 +167,9 @@ def line_scan(request, pk):
                 messages.error(request, _("Scan or type serial: %s") % message)
         return redirect(back)
     code = form.cleaned_data["scan"].strip()
+    reason = form.cleaned_data.get("reason")
+    # The next scan offers the same reason: a desk scans a batch that came back for one cause.
+    request.session["scan_reason"] = reason.pk if reason else None
     add_page = reverse("returns:line-add", args=[order.pk])
     matches = list(selectors.held_stock_matching_scan(order, code)[:10])
     if not matches:
@@ -203,7 +223,11 @@ def line_scan(request, pk):
     quantity = Decimal(1) if item.serialized else item.quantity
     try:
         services.return_order_line_create(
-            order=order, item=item, quantity=quantity, user=request.user
+            order=order,
+            item=item,
+            quantity=quantity,
+            user=request.user,
+            reason=form.cleaned_data.get("reason"),
         )
     except ValidationError as exc:
         for message in _errors(exc):
@@ -231,7 +255,10 @@ def line_edit(request, pk, line_pk):
     received = line.received_date is not None
     if request.method == "POST":
         form = forms.LineEditForm(
-            request.POST, received=received, initial={"quantity": line.quantity}
+            request.POST,
+            received=received,
+            initial={"quantity": line.quantity},
+            reason_pk=line.reason_id,
         )
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -248,7 +275,9 @@ def line_edit(request, pk, line_pk):
     else:
         form = forms.LineEditForm(
             received=received,
+            reason_pk=line.reason_id,
             initial={
+                "reason": line.reason_id,
                 "outcome": line.outcome,
                 "quantity": line.quantity,
                 "price": line.price.amount if line.price is not None else None,

@@ -25,7 +25,7 @@ from reports import services as report_services
 from returns import exports, forms, selectors, services
 from returns.calendar_views import SESSION_KEY, subscribe_panel
 from returns.filters import ReturnOrderFilter, search_orders
-from returns.models import ReturnOrder
+from returns.models import ReturnOrder, ReturnReason
 from returns.statuses import (
     AUTHORIZATION_TRANSITIONS,
     CLOSED_STATUSES,
@@ -56,6 +56,7 @@ SETTING_KEYS = [
     "RETURNORDER_REFUND_METHODS",
     "RETURNORDER_REQUIRE_AUTHORIZATION",
     "RETURNORDER_AUTHORIZATION_SECOND_PERSON_OVER",
+    "RETURNORDER_REQUIRE_REASON",
 ]
 
 
@@ -76,7 +77,24 @@ def return_order_settings(request):
         form = forms.SettingsForm(
             initial={key: site_settings.get_value(key) for key in SETTING_KEYS}
         )
-    return render(request, "returns/settings.html", {"form": form})
+    return render_settings(request, form=form)
+
+
+def render_settings(request, *, form=None, bound=None, status=200):
+    """The settings page: the settings form, and the reason and condition lists (with
+    ``bound``'s forms, re-shown with their errors)."""
+    from returns.views.reasons import settings_lists
+
+    if form is None:
+        form = forms.SettingsForm(
+            initial={key: site_settings.get_value(key) for key in SETTING_KEYS}
+        )
+    return render(
+        request,
+        "returns/settings.html",
+        {"form": form, "lists": settings_lists(request, bound)},
+        status=status,
+    )
 
 
 # -- index and calendar --------------------------------------------------------------------
@@ -547,6 +565,8 @@ def return_order_detail(request, pk):
             "outcome_choices": ReturnOrderLineStatus.choices,
             "attachment_form": forms.AttachmentForm(),
             "notes_form": forms.NotesForm(initial={"notes": order.notes}),
+            # Read only when the scan field shows (an open order the user may add lines to).
+            "scan_reasons": ReturnReason.objects.filter(active=True),
         },
     )
 

@@ -43,6 +43,11 @@ def return_order_receive(request, pk):
                 location=data["location"],
                 user=request.user,
                 note=data.get("note", ""),
+                conditions={
+                    int(pk): form.line_condition(pk)
+                    for pk in data["lines"]
+                    if form.line_condition(pk) is not None
+                },
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)

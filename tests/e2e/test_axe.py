@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from common import site_settings
 from returns import services
-from returns.models import ReturnOrder
+from returns.models import ReturnOrder, ReturnReason
 from returns.statuses import ReturnOrderStatus
 from stock import services as stock_services
 from tests.factories import StockItemFactory, UserFactory
@@ -55,8 +55,11 @@ def _world(scenario):
     received = services.return_order_line_create(
         order=order, item=scenario.item, user=scenario.user, price=Money(120, "USD")
     )
+    faulty = services.choice_entry_create(
+        model=ReturnReason, user=scenario.user, data={"code": "faulty", "label": "Faulty"}
+    )
     waiting = services.return_order_line_create(
-        order=order, item=scenario.decoy, user=scenario.user
+        order=order, item=scenario.decoy, user=scenario.user, reason=faulty
     )
     extra = services.return_order_extra_line_create(
         order=order, user=scenario.user, description="Shipping", price=Money(-5, "USD")
@@ -102,6 +105,7 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:picker": {"name": "customer"},  # JSON for the filter panel: not a page
+        "returns:choice-edit": {"kind": "reasons", "entry_pk": ReturnReason.objects.get().pk},
     }
     urls, unknown = [], []
     for page in PAGES:

@@ -50,6 +50,7 @@ from tests.returns.factories import (
     ReturnOrderExtraLineFactory,
     ReturnOrderFactory,
     ReturnOrderLineItemFactory,
+    ReturnReasonFactory,
 )
 from users import services as user_services
 from users.roles import ROLES
@@ -127,6 +128,9 @@ def api_data(db):
     LocationFactory()
     StockItemTrackingFactory()
     ProjectCodeFactory()
+    # A reason some line uses (its DELETE is refused with a 400) and one that is free.
+    ReturnOrderLineItemFactory(order=order, reason=ReturnReasonFactory())
+    ReturnReasonFactory(active=False)
     LinkAttachmentFactory(model_type="company", model_id=order.customer.pk)
     _resolutions()
     return order

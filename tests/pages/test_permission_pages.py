@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from tests import factories
 from tests.pages.factories import ExtraLineFactory, LineFactory, OrderFactory
+from tests.returns.factories import ReturnReasonFactory
 from users import services as user_services
 from users.models import RuleSet
 from users.roles import ACTIONS, ROLES
@@ -92,6 +93,12 @@ PAGES = [
     Page("returns:lines-outcome", ("POST",), (("return_order", "change"),)),
     Page("returns:lines-remove", ("POST",), (("return_order", "delete"),)),
     Page("returns:lines-receive", ("POST",), (("return_order", "add"), ("stock", "change"))),
+    # The settings page's reason and condition lists: staff (to reach the settings page) and
+    # the return order role's flag for the change, as the API asks it.
+    Page("returns:choice-add", ("POST",), (STAFF, ("return_order", "add"))),
+    Page("returns:choice-edit", ("GET", "POST"), (STAFF, ("return_order", "change"))),
+    Page("returns:choice-active", ("POST",), (STAFF, ("return_order", "change"))),
+    Page("returns:choice-delete", ("POST",), (STAFF, ("return_order", "delete"))),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
@@ -152,6 +159,12 @@ def _url(page: Page) -> str:
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:extra-delete": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:attachment-delete": {"pk": order.pk, "attachment_pk": attachment.pk},
+        "returns:choice-add": {"kind": "reasons"},
+        **{
+            name: {"kind": "reasons", "entry_pk": ReturnReasonFactory().pk}
+            for name in ("returns:choice-edit", "returns:choice-active", "returns:choice-delete")
+            if name == page.name
+        },
     }.get(page.name)
     if kwargs is None:
         try:
@@ -179,7 +192,10 @@ def _expectations(page: Page) -> list[tuple[str, User, bool]]:
         ]
     expectations = []
     needed: dict[str, set[str]] = {}
-    for role, flag in page.needs:
+    staff = STAFF in page.needs
+    if staff:
+        expectations.append(("every role flag, not staff", _user(_every_flag()), False))
+    for role, flag in (need for need in page.needs if need != STAFF):
         needed.setdefault(role, set()).add(flag)
         held = _every_flag()
         if flag == "view":
@@ -188,8 +204,8 @@ def _expectations(page: Page) -> list[tuple[str, User, bool]]:
         else:
             held[role] = set(ACTIONS) - {flag}
             who = f"every flag but {role}.{flag}"
-        expectations.append((who, _user(held), False))
-    expectations.append((f"only {needed}", _user(needed), True))
+        expectations.append((who, _user(held, staff=staff), False))
+    expectations.append((f"only {needed}", _user(needed, staff=staff), True))
     return expectations
 
 

@@ -46,15 +46,19 @@ STATUSES = [S.PENDING, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETE, S.CANCELLED]
 # decorator and the navigation's context processor share that one read.
 BASE = 4
 # The index: the count, the page's orders (their keys picked in the same query), and the
-# user's calendar token (the Subscribe panel). The customer and responsible pickers read
-# nothing until a key or name arrives (tests/pages/test_index_pickers.py).
-INDEX_QUERIES = BASE + 3
-# The calendar: the month's orders and the user's calendar token (the Subscribe panel).
-CALENDAR_QUERIES = BASE + 2
-# The order page: the order, its lines with their standing resolutions joined, extra lines,
-# history and attachments. (A complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is
-# it locked? Repairs add their parts: one query, see tests/pages/test_resolution_pages.py.)
-DETAIL_QUERIES = BASE + 5
+# user's calendar token (the Subscribe panel), and the reason and condition filters' choices
+# (one query for both lists). The customer and responsible pickers read nothing until a key or
+# name arrives (tests/pages/test_index_pickers.py).
+INDEX_QUERIES = BASE + 4
+# The calendar: the month's orders, the user's calendar token (the Subscribe panel) and the
+# filters' reasons and conditions.
+CALENDAR_QUERIES = BASE + 3
+# The order page: the order, its lines (with their reasons, conditions and standing
+# resolutions joined), extra lines, history, attachments, and the active reasons for the scan
+# field (an open order the user may add lines to). (A complete order reads
+# RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query, see
+# tests/pages/test_resolution_pages.py.)
+DETAIL_QUERIES = BASE + 6
 # The company page: the company, contacts, addresses, stock held and its orders.
 COMPANY_QUERIES = BASE + 5
 # The stock item page: the item, its tracking, the orders tracking names and its lines.

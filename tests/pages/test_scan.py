@@ -19,9 +19,10 @@ S = ReturnOrderStatus
 # The session, the user, the user's and its groups' permissions (one query), the navigation's
 # setting.
 BASE = 4
-# The add-line page: the order, the held stock with its eligibility (one query), and the
-# single-item select's choices. (The decorator's setting is the navigation's read, in BASE.)
-LINE_ADD_QUERIES = BASE + 3
+# The add-line page: the order, the held stock with its eligibility (one query), the
+# single-item select's choices, RETURNORDER_REQUIRE_REASON and the active reasons (one query for
+# both forms' selects). (The decorator's setting is the navigation's read, in BASE.)
+LINE_ADD_QUERIES = BASE + 5
 
 
 def text(response) -> str:

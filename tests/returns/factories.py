@@ -10,7 +10,14 @@ import factory
 from django.contrib.contenttypes.models import ContentType
 from djmoney.money import Money
 
-from returns.models import ProjectCode, ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
+from returns.models import (
+    ProjectCode,
+    ReturnCondition,
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderLineItem,
+    ReturnReason,
+)
 from returns.statuses import ReturnOrderStatus
 from tests.factories import BulkStockItemFactory, CustomerFactory, StockItemFactory
 from users.models import Owner
@@ -79,3 +86,19 @@ class ProjectCodeFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"PRJ-{n:03d}")
     description = "Field returns"
+
+
+class ReturnReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnReason
+
+    code = factory.Sequence(lambda n: f"reason-{n}")
+    label = factory.Sequence(lambda n: f"Reason {n}")
+
+
+class ReturnConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnCondition
+
+    code = factory.Sequence(lambda n: f"condition-{n}")
+    label = factory.Sequence(lambda n: f"Condition {n}")

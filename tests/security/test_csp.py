@@ -247,6 +247,8 @@ def _return_order_probes(route: Route) -> list[Probe]:
         "attachment_pk": lambda: _attachment(order).pk,
         "action": lambda: "issue",
         "name": lambda: "customer",
+        "kind": lambda: "reasons",
+        "entry_pk": lambda: return_factories.ReturnReasonFactory().pk,
     }
     kwargs = {}
     for name in _parameters(route):
