@@ -326,6 +326,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": [(code, code) for code in CURRENCIES],
         "StockStatusEnum": "stock.statuses.StockStatus",
+        "DispositionKindEnum": "returns.statuses.DispositionKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

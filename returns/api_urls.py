@@ -59,6 +59,12 @@ repair_urlpatterns = [
     path("", api.RepairList.as_view(), name="api-return-order-repair-list"),
 ]
 
+receipt_urlpatterns = [
+    path("<int:pk>/undo/", api.ReceiptUndo.as_view(), name="api-return-order-receipt-undo"),
+    path("<int:pk>/", api.ReceiptDetail.as_view(), name="api-return-order-receipt-detail"),
+    path("", api.ReceiptList.as_view(), name="api-return-order-receipt-list"),
+]
+
 refund_urlpatterns = [
     path("<int:pk>/", api.RefundDetail.as_view(), name="api-return-order-refund-detail"),
     path("", api.RefundList.as_view(), name="api-return-order-refund-list"),
@@ -89,6 +95,7 @@ urlpatterns = [
     path("ro-extra-line/", include(extra_line_urlpatterns)),
     path("ro-repair/", include(repair_urlpatterns)),
     path("ro-refund/", include(refund_urlpatterns)),
+    path("ro-receipt/", include(receipt_urlpatterns)),
 ]
 
 project_code_urlpatterns = [

@@ -12,6 +12,7 @@ from returns.models import (
     ProjectCode,
     ReturnOrder,
     ReturnOrderLineItem,
+    ReturnOrderReceipt,
     ReturnOrderRefund,
     ReturnOrderRepair,
 )
@@ -199,3 +200,14 @@ class RefundFilter(_ResolutionRecordFilter):
     class Meta:
         model = ReturnOrderRefund
         fields = ["method"]
+
+
+class ReceiptFilter(FilterSet):
+    # Plain numbers: an unknown order or line lists nothing, without a query to look it up.
+    order = df.NumberFilter()
+    line = df.NumberFilter()
+    undone = df.BooleanFilter(field_name="undone_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = ReturnOrderReceipt
+        fields = ["order", "line"]

@@ -99,3 +99,11 @@ BEFORE_RECEIPT_KINDS = (ResolutionKind.REPLACE, ResolutionKind.REFUND)
 class RejectDisposition(models.TextChoices):
     RETURN = "return", _("Send back to the customer unchanged")
     SCRAP = "scrap", _("Scrap")
+
+
+class DispositionKind(models.TextChoices):
+    """What became of part of a receipt: restocked, set aside as damaged, or never arrived."""
+
+    GOOD = "good", _("Good")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")

@@ -43,6 +43,13 @@ from returns.services.orders import (
     return_order_update,
     return_orders_notify_overdue,
 )
+from returns.services.receipts import (
+    DispositionRequest,
+    ReceiptRequest,
+    receivable_limit,
+    return_order_receipt_undo,
+    return_order_receive_split,
+)
 from returns.services.receiving import return_order_receive
 from returns.services.resolutions import (
     REFUND_METHODS_SETTING,
@@ -68,7 +75,9 @@ __all__ = [
     "REQUIRE_RESPONSIBLE_SETTING",
     "RESOLVE_SERVICES",
     "TRANSITION_SERVICES",
+    "DispositionRequest",
     "PartUse",
+    "ReceiptRequest",
     "feed_state_touch",
     "line_resolution_undo",
     "line_resolve_refund",
@@ -80,6 +89,7 @@ __all__ = [
     "order_is_locked",
     "recalculate_refunded",
     "recalculate_total",
+    "receivable_limit",
     "reference_pattern",
     "refund_methods",
     "repair_update",
@@ -98,7 +108,9 @@ __all__ = [
     "return_order_line_update",
     "return_order_lines_delete",
     "return_order_lines_set_outcome",
+    "return_order_receipt_undo",
     "return_order_receive",
+    "return_order_receive_split",
     "return_order_update",
     "return_orders_notify_overdue",
     "unresolved_filter",

@@ -36,6 +36,7 @@ from returns.views.orders import (
     return_order_transition,
     return_order_transition_confirm,
 )
+from returns.views.receipts import line_receive_split, receipt_undo
 from returns.views.receiving import return_order_receive
 from returns.views.resolutions import line_resolution_undo, line_resolve, repair_edit
 
@@ -51,6 +52,7 @@ __all__ = [
     "line_add",
     "line_delete",
     "line_edit",
+    "line_receive_split",
     "line_resolution_undo",
     "line_resolve",
     "line_scan",
@@ -58,6 +60,7 @@ __all__ = [
     "lines_remove",
     "lines_set_outcome",
     "notes_save",
+    "receipt_undo",
     "repair_edit",
     "return_order_bulk",
     "return_order_calendar_export",
