@@ -227,6 +227,17 @@ def return_order_receive_split(
             "lines": [request.line for request in receipts],
             "receipts": [receipt.pk for receipt in made],
             "stock_items": sorted({pk for receipt in made for pk in _produced(receipt)}),
+            # As InvenTree's receive records it, for the order page's history.
+            "location_name": ", ".join(
+                sorted(
+                    {
+                        d.location.pathstring
+                        for request in receipts
+                        for d in request.dispositions
+                        if d.location is not None
+                    }
+                )
+            ),
         },
     )
     ReturnOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())

@@ -278,3 +278,17 @@ def test_inventree_receive_refuses_a_line_already_received_in_receipts(user, loc
         services.return_order_receive(
             order=order, lines=[(line.pk, None)], location=location, user=user
         )
+
+
+def test_a_line_received_in_part_keeps_its_quantity_and_cannot_be_removed(user, location):
+    order = _order()
+    line = _bulk_line(order, user, quantity=4)
+    _receive(order, user, line, DispositionRequest(GOOD, Decimal(1), location))
+    line.refresh_from_db()
+    with pytest.raises(ValidationError, match="its stock item and quantity cannot change"):
+        services.return_order_line_update(line=line, user=user, data={"quantity": Decimal(2)})
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        services.return_order_line_delete(line=line, user=user)
+    with pytest.raises(ValidationError, match="1 received line"):
+        services.return_order_delete(order=order, user=user)
+    assert ReturnOrderLineItem.objects.get(pk=line.pk).quantity == 4
