@@ -549,8 +549,8 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 # The order page with resolutions: the session, the user, the permissions (one query), the
 # setting (read once for the decorator and the navigation), the order, its lines, their standing
 # resolutions (replacement, repair, technician, refund joined), the repairs' parts, extra
-# lines, history and attachments.
-RESOLVED_DETAIL_QUERIES = 11
+# lines, receipts and their dispositions, history and attachments.
+RESOLVED_DETAIL_QUERIES = 13
 
 
 def resolve_every_kind(order, bay, user):
