@@ -226,7 +226,7 @@ def test_the_receipt_list_costs_the_same_queries_for_3_or_10(
         reader.get("/api/order/ro-receipt/", {"order": order.pk, "limit": 2})
 
 
-def test_the_line_list_costs_no_query_more_for_its_quantities(client_for, location):
+def test_the_line_list_shows_its_quantities(client_for, location):
     reader = client_for(return_order=["view"])
     order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
     line = ReturnOrderLineItemFactory(order=order)
