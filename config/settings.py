@@ -337,6 +337,7 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": [(code, code) for code in CURRENCIES],
         "StockStatusEnum": "stock.statuses.StockStatus",
         "WarrantyStatusEnum": "returns.statuses.WarrantyStatus",
+        "DispositionKindEnum": "returns.statuses.DispositionKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

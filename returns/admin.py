@@ -9,6 +9,8 @@ from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
+    ReturnOrderReceipt,
+    ReturnOrderReceiptDisposition,
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
@@ -256,3 +258,37 @@ class ReturnOrderRefundAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True)
     def undone(self, obj):
         return obj.resolution.reversed_at is not None
+
+
+class ReceiptDispositionInline(admin.TabularInline):
+    model = ReturnOrderReceiptDisposition
+    extra = 0
+    fields = ["kind", "quantity", "location", "status", "stock_item"]
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location", "stock_item__part")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReturnOrderReceipt)
+class ReturnOrderReceiptAdmin(ReadOnlyAdmin):
+    """Read-only: a receipt changes only through receiving and undo (the stock must follow)."""
+
+    list_display = ["__str__", "order", "line", "quantity", "created_by", "created_at", "undone"]
+    list_select_related = ["order__customer", "line__order", "line__item__part", "created_by"]
+    list_filter = ["created_at", "undone_at"]
+    search_fields = ["order__reference", "line__item__serial", "notes"]
+    date_hierarchy = "created_at"
+    exclude = ["stock_record"]
+    inlines = [ReceiptDispositionInline]
+
+    @admin.display(boolean=True)
+    def undone(self, obj):
+        return obj.undone_at is not None

@@ -1,5 +1,6 @@
 """Return-order REST endpoints, at InvenTree's paths. Views parse, call a service, render."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch
@@ -7,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as df
 from djmoney.money import Money
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
@@ -20,6 +21,7 @@ from returns import exports, selectors, services
 from returns.filters import (
     ORDER_SEARCH_FIELDS,
     OrderSearchFilter,
+    ReceiptFilter,
     RefundFilter,
     RepairFilter,
     ReturnOrderFilter,
@@ -31,10 +33,17 @@ from returns.models import (
     ReturnOrderExtraLine,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderReceipt,
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnOrderRepairPart,
     ReturnReason,
+)
+from returns.receipt_serializers import (
+    ReceiptSerializer,
+    ReceiptUndoSerializer,
+    ReceiveReceiptsResultSerializer,
+    ReceiveReceiptsSerializer,
 )
 from returns.representation import (
     ReturnOrderPagination,
@@ -244,7 +253,12 @@ class ReturnOrderDecline(ReturnOrderTransition):
 
 
 class ReturnOrderReceive(generics.GenericAPIView):
-    """``POST /api/order/ro/<pk>/receive/``: receive lines into a location, all or nothing."""
+    """``POST /api/order/ro/<pk>/receive/``: receive lines, all or nothing.
+
+    InvenTree's body (``items``, ``location``) receives whole lines into one location, as
+    InvenTree does; a body with ``receipts`` records receipts split into good, damaged and
+    missing quantities (``returns.services.receipts``).
+    """
 
     queryset = ReturnOrder.objects.all()
     serializer_class = ReceiveSerializer
@@ -252,24 +266,42 @@ class ReturnOrderReceive(generics.GenericAPIView):
     # Receiving moves stock, so the stock role's change permission is needed too.
     extra_permissions = {"POST": ["stock.change_stockitem"]}
 
-    @extend_schema(responses={201: ReceiveResultSerializer})
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="ReturnOrderReceiveBody",
+            serializers=[ReceiveSerializer, ReceiveReceiptsSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="ReturnOrderReceiveResult",
+                serializers=[ReceiveResultSerializer, ReceiveReceiptsResultSerializer],
+                resource_type_field_name=None,
+            )
+        },
+    )
     def post(self, request, pk):
-        order = get_object_or_404(ReturnOrder, pk=pk)
+        if isinstance(request.data, Mapping) and "receipts" in request.data:
+            return self.post_receipts(request, pk)
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        self.validate_or_404(serializer, pk)
         data = serializer.validated_data
-        moved = services.return_order_receive(
-            order=order,
-            lines=[(entry["item"].pk, entry.get("status")) for entry in data["items"]],
-            location=data["location"],
-            user=request.user,
-            note=data.get("note", ""),
-            conditions={
-                entry["item"].pk: entry["condition"].pk
-                for entry in data["items"]
-                if entry.get("condition") is not None
-            },
-        )
+        # The service locks the order by pk: no query more to read it first.
+        try:
+            moved = services.return_order_receive(
+                order=pk,
+                lines=[(entry["item"].pk, entry.get("status")) for entry in data["items"]],
+                location=data["location"],
+                user=request.user,
+                note=data.get("note", ""),
+                conditions={
+                    entry["item"].pk: entry["condition"].pk
+                    for entry in data["items"]
+                    if entry.get("condition") is not None
+                },
+            )
+        except ReturnOrder.DoesNotExist as exc:
+            raise Http404 from exc
         items = stock_item_list().filter(pk__in=[item.pk for item in moved]).order_by("pk")
         return Response(
             {
@@ -285,6 +317,95 @@ class ReturnOrderReceive(generics.GenericAPIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+    @staticmethod
+    def validate_or_404(serializer, pk) -> None:
+        """A bad body is a 400, unless the order does not exist (404, as before)."""
+        if not serializer.is_valid():
+            get_object_or_404(ReturnOrder, pk=pk)
+            serializer.is_valid(raise_exception=True)
+
+    def post_receipts(self, request, pk):
+        serializer = ReceiveReceiptsSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        self.validate_or_404(serializer, pk)
+        data = serializer.validated_data
+        requests = [
+            services.ReceiptRequest(
+                line=entry["line"].pk,
+                notes=entry.get("notes", ""),
+                dispositions=[
+                    services.DispositionRequest(
+                        kind=d["kind"],
+                        quantity=d["quantity"],
+                        location=d.get("location"),
+                        status=d.get("status"),
+                    )
+                    for d in entry["dispositions"]
+                ],
+            )
+            for entry in data["receipts"]
+        ]
+        try:
+            made = services.return_order_receive_split(
+                order=pk, receipts=requests, user=request.user, note=data.get("note", "")
+            )
+        except ReturnOrder.DoesNotExist as exc:
+            raise Http404 from exc
+        receipts = receipt_list().filter(pk__in=[receipt.pk for receipt in made]).order_by("pk")
+        return Response(
+            {
+                "receipts": ReceiptSerializer(
+                    receipts, many=True, context=self.get_serializer_context()
+                ).data
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def receipt_list():
+    """Receipts with their dispositions: two queries whatever their number."""
+    return ReturnOrderReceipt.objects.prefetch_related("dispositions")
+
+
+class ReceiptMixin:
+    serializer_class = ReceiptSerializer
+    permission_model = ReturnOrder
+
+    def get_queryset(self):
+        return receipt_list()
+
+
+class ReceiptList(ReceiptMixin, generics.ListAPIView):
+    """``GET /api/order/ro-receipt/?order=<pk>``: receipts with their dispositions, undone
+    ones included (``undone``), newest first."""
+
+    filterset_class = ReceiptFilter
+    ordering_fields = ["created_at"]
+
+
+class ReceiptDetail(ReceiptMixin, generics.RetrieveAPIView):
+    pass
+
+
+class ReceiptUndo(ReceiptMixin, generics.GenericAPIView):
+    """``POST /api/order/ro-receipt/<pk>/undo/``: undo a receipt (200 with it, 400 if refused)."""
+
+    serializer_class = ReceiptUndoSerializer
+    permission_actions = {"POST": "add"}
+    extra_permissions = {"POST": ["stock.change_stockitem"]}
+
+    @extend_schema(responses={200: ReceiptSerializer})
+    def post(self, request, pk):
+        receipt = get_object_or_404(ReturnOrderReceipt, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.return_order_receipt_undo(
+            receipt=receipt, user=request.user, note=serializer.validated_data.get("note", "")
+        )
+        fresh = receipt_list().get(pk=receipt.pk)
+        return Response(ReceiptSerializer(fresh, context=self.get_serializer_context()).data)
 
 
 class ReturnOrderHistoryList(generics.ListAPIView):

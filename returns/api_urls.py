@@ -63,6 +63,12 @@ repair_urlpatterns = [
     path("", api.RepairList.as_view(), name="api-return-order-repair-list"),
 ]
 
+receipt_urlpatterns = [
+    path("<int:pk>/undo/", api.ReceiptUndo.as_view(), name="api-return-order-receipt-undo"),
+    path("<int:pk>/", api.ReceiptDetail.as_view(), name="api-return-order-receipt-detail"),
+    path("", api.ReceiptList.as_view(), name="api-return-order-receipt-list"),
+]
+
 refund_urlpatterns = [
     path("<int:pk>/", api.RefundDetail.as_view(), name="api-return-order-refund-detail"),
     path("", api.RefundList.as_view(), name="api-return-order-refund-list"),
@@ -109,6 +115,7 @@ urlpatterns = [
     path("ro-refund/", include(refund_urlpatterns)),
     path("ro-reason/", include(reason_urlpatterns)),
     path("ro-condition/", include(condition_urlpatterns)),
+    path("ro-receipt/", include(receipt_urlpatterns)),
 ]
 
 project_code_urlpatterns = [

@@ -13,6 +13,7 @@ from returns.models import (
     ReturnCondition,
     ReturnOrder,
     ReturnOrderLineItem,
+    ReturnOrderReceipt,
     ReturnOrderRefund,
     ReturnOrderRepair,
     ReturnReason,
@@ -213,3 +214,14 @@ class RefundFilter(_ResolutionRecordFilter):
     class Meta:
         model = ReturnOrderRefund
         fields = ["method"]
+
+
+class ReceiptFilter(FilterSet):
+    # Plain numbers: an unknown order or line lists nothing, without a query to look it up.
+    order = df.NumberFilter()
+    line = df.NumberFilter()
+    undone = df.BooleanFilter(field_name="undone_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = ReturnOrderReceipt
+        fields = ["order", "line"]

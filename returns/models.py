@@ -13,6 +13,7 @@ from djmoney.models.fields import MoneyField
 
 from returns.statuses import (
     OPEN_STATUSES,
+    DispositionKind,
     RejectDisposition,
     ResolutionKind,
     ReturnOrderLineStatus,
@@ -437,6 +438,22 @@ class ReturnOrderLineItem(models.Model):
         validators=[MinValueValidator(Decimal(0))],
         help_text=_("Quantity accepted for return when the order was authorized"),
     )
+    # Sums over the line's receipts that stand (``ReturnOrderReceipt``): good and damaged
+    # units received, and units recorded as missing. Written only by the receipt services.
+    received_quantity = models.DecimalField(
+        _("received quantity"),
+        max_digits=15,
+        decimal_places=5,
+        default=Decimal(0),
+        editable=False,
+    )
+    missing_quantity = models.DecimalField(
+        _("missing quantity"),
+        max_digits=15,
+        decimal_places=5,
+        default=Decimal(0),
+        editable=False,
+    )
 
     api_list_url = "/api/order/ro-line/"
 
@@ -469,6 +486,11 @@ class ReturnOrderLineItem(models.Model):
 
     def get_warranty_display(self) -> str:
         return str(WarrantyStatus(self.warranty).label)
+
+    @property
+    def outstanding_quantity(self) -> Decimal:
+        """What is neither received nor recorded as missing."""
+        return self.quantity - self.received_quantity - self.missing_quantity
 
 
 class ReturnOrderExtraLine(models.Model):
@@ -537,6 +559,7 @@ class ReturnOrderHistory(models.Model):
         UNDONE = "undone", _("Resolution undone")
         AUTHORIZED = "authorized", _("Authorized")
         DECLINED = "declined", _("Declined")
+        RECEIPT_UNDONE = "receipt_undone", _("Receipt undone")
 
     order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -706,6 +729,87 @@ class ReturnOrderRefund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount} ({self.reference or self.pk})"
+
+
+class ReturnOrderReceipt(models.Model):
+    """One receipt of part (or all) of a line, split into dispositions.
+
+    ``stock_record`` holds what the receipt did to the stock, so that undo restores it exactly
+    and refuses when something else has changed it since.
+    """
+
+    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="receipts")
+    line = models.ForeignKey(ReturnOrderLineItem, on_delete=models.CASCADE, related_name="receipts")
+    quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=5)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    # What undo needs, in one column so that InvenTree's receive writes a hundred receipts in
+    # one insert even on SQLite: ``before`` and ``after`` (the stock rows the receipt changed,
+    # as they were before and after it), ``created`` (the items it split off), ``tracking``
+    # (the entries it wrote) and ``previous_item`` (the line's item before it).
+    stock_record = models.JSONField(default=dict, blank=True, editable=False)
+
+    api_list_url = "/api/order/ro-receipt/"
+
+    class Meta:
+        verbose_name = _("receipt")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_quantity_gt_0"),
+        ]
+        indexes = [
+            models.Index(fields=["order", "-created_at"]),
+            models.Index(fields=["line", "undone_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"receipt {self.pk} of line {self.line_id}"
+
+    @property
+    def standing(self) -> bool:
+        return self.undone_at is None
+
+
+class ReturnOrderReceiptDisposition(models.Model):
+    """Part of a receipt: good (restocked, OK), damaged (Damaged or Quarantined) or missing.
+
+    ``stock_item`` is the item this part became (none for missing units).
+    """
+
+    receipt = models.ForeignKey(
+        ReturnOrderReceipt, on_delete=models.CASCADE, related_name="dispositions"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=DispositionKind.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=5)
+    location = models.ForeignKey(
+        "stock.StockLocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.PositiveIntegerField(
+        _("stock status"), choices=StockStatus.choices, null=True, blank=True
+    )
+    stock_item = models.ForeignKey(
+        "stock.StockItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("receipt disposition")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=DispositionKind.values), name="disposition_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="disposition_quantity_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity.normalize():f}"
 
 
 class FeedState(models.Model):

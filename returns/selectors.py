@@ -34,6 +34,8 @@ from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
+    ReturnOrderReceipt,
+    ReturnOrderReceiptDisposition,
     ReturnOrderRepairPart,
     overdue_filter,
 )
@@ -461,3 +463,18 @@ def return_order_by_reference(text: str) -> ReturnOrder | None:
             ReturnOrder.objects.filter(reference_int=int(text)).only("pk", "reference")[:2]
         )
     return found[0] if len(found) == 1 else None
+
+
+def return_order_receipts(order_pk: int):
+    """The order's receipts, newest first, with their lines' items and their dispositions'
+    locations: two queries whatever their number."""
+    return (
+        ReturnOrderReceipt.objects.filter(order=order_pk)
+        .select_related("line__item__part", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "dispositions",
+                queryset=ReturnOrderReceiptDisposition.objects.select_related("location"),
+            )
+        )
+    )

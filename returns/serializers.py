@@ -486,6 +486,15 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
         help_text=_("Quantity to return"),
     )
     received = serializers.BooleanField(read_only=True)
+    received_quantity = serializers.FloatField(
+        read_only=True, help_text=_("Good and damaged units received so far")
+    )
+    missing_quantity = serializers.FloatField(
+        read_only=True, help_text=_("Units recorded as missing at receipt")
+    )
+    outstanding_quantity = serializers.FloatField(
+        read_only=True, help_text=_("Units neither received nor recorded as missing")
+    )
     outcome = serializers.ChoiceField(choices=ReturnOrderLineStatus.choices, required=False)
     outcome_text = ChoiceTextField(ReturnOrderLineStatus.choices, source="outcome")
     price = MoneyAmountField(min_value=Decimal(0), label=_("Price"))
@@ -555,6 +564,9 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "quantity",
             "received_date",
             "received",
+            "received_quantity",
+            "missing_quantity",
+            "outstanding_quantity",
             "outcome",
             "outcome_text",
             "price",

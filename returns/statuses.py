@@ -137,3 +137,11 @@ class WarrantyStartSource(models.TextChoices):
 
     TRACKING = "tracking", _("Stock tracking (delivered to the customer)")
     ENTERED = "entered", _("Entered by a user")
+
+
+class DispositionKind(models.TextChoices):
+    """What became of part of a receipt: restocked, set aside as damaged, or never arrived."""
+
+    GOOD = "good", _("Good")
+    DAMAGED = "damaged", _("Damaged")
+    MISSING = "missing", _("Missing")

@@ -37,6 +37,12 @@ urlpatterns = [
     path("<int:pk>/receive/", views.return_order_receive, name="receive"),
     path("<int:pk>/authorize/", views.return_order_authorize, name="authorize"),
     path("<int:pk>/decline/", views.return_order_decline, name="decline"),
+    path(
+        "<int:pk>/receive/<int:line_pk>/split/",
+        views.line_receive_split,
+        name="receive-split",
+    ),
+    path("<int:pk>/receipts/<int:receipt_pk>/undo/", views.receipt_undo, name="receipt-undo"),
     path("<int:pk>/print/", views.return_order_print, name="print"),
     path("<int:pk>/notes/", views.notes_save, name="notes"),
     path("<int:pk>/lines/add/", views.line_add, name="line-add"),

@@ -105,6 +105,8 @@ PK_MODELS = {
     },
     "api/order/ro-repair/<int:pk>/": "returns.returnorderrepair",
     "api/order/ro-refund/<int:pk>/": "returns.returnorderrefund",
+    "api/order/ro-receipt/<int:pk>/": "returns.returnorderreceipt",
+    "api/order/ro-receipt/<int:pk>/undo/": "returns.returnorderreceipt",
 }
 
 
@@ -146,6 +148,18 @@ def _refund() -> ReturnOrderRefund:
     )
 
 
+def _receipt():
+    """A standing receipt of a line of an order in progress: undo can act on it."""
+    from returns import services as return_services
+
+    order = return_factories.ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    line = return_factories.ReturnOrderLineItemFactory(order=order)
+    return_services.return_order_receive(
+        order=order, lines=[(line.pk, None)], location=factories.LocationFactory(), user=None
+    )
+    return line.receipts.get()
+
+
 # One callable per model that appears as ``<int:pk>`` in an API URL: it returns a saved object.
 # Attachments are built separately, on an object of each attachment model type.
 OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
@@ -168,6 +182,7 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returncondition": return_factories.ReturnConditionFactory,
     "returns.returnorderrepair": _repair,
     "returns.returnorderrefund": _refund,
+    "returns.returnorderreceipt": _receipt,
     "reports.reporttemplate": report_factories.ReportTemplateFactory,
 }
 

@@ -61,6 +61,13 @@ from returns.services.reasons import (
     choice_entry_delete,
     choice_entry_update,
 )
+from returns.services.receipts import (
+    DispositionRequest,
+    ReceiptRequest,
+    receivable_limit,
+    return_order_receipt_undo,
+    return_order_receive_split,
+)
 from returns.services.receiving import return_order_receive
 from returns.services.resolutions import (
     REFUND_METHODS_SETTING,
@@ -90,7 +97,9 @@ __all__ = [
     "RESOLVE_SERVICES",
     "SECOND_PERSON_SETTING",
     "TRANSITION_SERVICES",
+    "DispositionRequest",
     "PartUse",
+    "ReceiptRequest",
     "authorization_required",
     "authorization_statuses_in_use",
     "authorized_limit",
@@ -109,6 +118,7 @@ __all__ = [
     "order_is_locked",
     "recalculate_refunded",
     "recalculate_total",
+    "receivable_limit",
     "reference_pattern",
     "refund_methods",
     "repair_update",
@@ -129,7 +139,9 @@ __all__ = [
     "return_order_line_update",
     "return_order_lines_delete",
     "return_order_lines_set_outcome",
+    "return_order_receipt_undo",
     "return_order_receive",
+    "return_order_receive_split",
     "return_order_update",
     "return_orders_notify_overdue",
     "unresolved_filter",

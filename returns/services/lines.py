@@ -246,7 +246,7 @@ def return_order_line_update(
         raise ValidationError({field: [message] for field in changed})
     old_outcome = line.outcome
     if changes_stock:
-        if line.received_date is not None:
+        if line.received_date is not None or _has_receipts(line):
             raise ValidationError(
                 _("This line has been received: its stock item and quantity cannot change")
             )
@@ -301,6 +301,11 @@ def return_order_line_update(
     return line
 
 
+def _has_receipts(line: ReturnOrderLineItem) -> bool:
+    """Received in part, or with units recorded as missing: the receipts are stock history."""
+    return bool(line.received_quantity or line.missing_quantity)
+
+
 def _standing_kind(line: ReturnOrderLineItem) -> str | None:
     resolution = (
         ReturnOrderLineResolution.objects.filter(line=line, reversed_at__isnull=True)
@@ -315,7 +320,7 @@ def return_order_line_delete(*, line: ReturnOrderLineItem, user) -> None:
     order = _lock_order(line.order_id)
     line = ReturnOrderLineItem.objects.select_for_update().get(pk=line.pk)
     _ensure_editable(order)
-    if line.received_date is not None:
+    if line.received_date is not None or _has_receipts(line):
         raise ValidationError(
             _("This line has been received and cannot be deleted: that would erase stock history")
         )

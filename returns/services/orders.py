@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,7 +233,10 @@ def return_order_update(*, order: ReturnOrder, user, data: dict[str, Any]) -> Re
 def return_order_delete(*, order: ReturnOrder, user) -> None:
     """Delete an order that has not received anything (receipts are stock history)."""
     order = _lock_order(order)
-    received = order.lines.filter(received_date__isnull=False).count()
+    # A line received in part (a standing receipt) counts too.
+    received = order.lines.filter(
+        Q(received_date__isnull=False) | Q(received_quantity__gt=0) | Q(missing_quantity__gt=0)
+    ).count()
     if received:
         raise ValidationError(
             _(

@@ -4,7 +4,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from returns.models import (
     ReturnOrder,
     ReturnOrderHistory,
     ReturnOrderLineItem,
+    ReturnOrderLineResolution,
 )
 from returns.services.authorization import authorized_limit
 from returns.services.base import (
@@ -21,7 +22,12 @@ from returns.services.base import (
     _lock_order,
     _status_label,
 )
-from returns.services.resolutions import receipt_statuses
+from returns.services.receipts import (
+    WholeLineReceipt,
+    receipt_rows_for_whole_lines,
+    receivable_limit,
+    stock_snapshot,
+)
 from returns.statuses import (
     ReturnOrderStatus,
 )
@@ -33,7 +39,7 @@ from stock.statuses import StockHistoryCode, StockStatus
 @transaction.atomic
 def return_order_receive(
     *,
-    order: ReturnOrder,
+    order: ReturnOrder | int,
     lines: list[tuple[int, int | None]],
     location: StockLocation,
     user,
@@ -48,6 +54,10 @@ def return_order_receive(
     (code 80); the line gets its received date. ``conditions`` maps a line pk to the pk of
     the (active, checked by the caller) ``ReturnCondition`` it arrived in; lines not in it
     keep theirs. Locks: order, lines, then stock items.
+
+    A line partly received already (``returns.services.receipts``) takes what is still
+    outstanding. Each line gets a receipt with one disposition, so that it can be undone
+    like any other; the query count stays the same whatever the number of lines.
     """
     order = _lock_order(order)
     if order.status == ReturnOrderStatus.REQUESTED:
@@ -78,9 +88,15 @@ def return_order_receive(
         raise ValidationError(
             {"items": [_("Line items listed more than once: %(pks)s") % {"pks": repeated}]}
         )
+    # A status chosen by a resolution recorded ahead of receipt (advance replacement, refund)
+    # applies when the request gives none: read with the locked lines, not in a query more.
+    chosen_status = ReturnOrderLineResolution.objects.filter(
+        line=OuterRef("pk"), reversed_at__isnull=True, unit_status__isnull=False
+    ).values("unit_status")[:1]
     locked_lines = {
         line.pk: line
         for line in ReturnOrderLineItem.objects.select_for_update()
+        .annotate(chosen_status=Subquery(chosen_status))
         .filter(pk__in=requested)
         .order_by("pk")
     }
@@ -127,7 +143,7 @@ def return_order_receive(
                 _("Stock item %(item)s is no longer assigned to %(customer)s")
                 % {"item": item, "customer": order.customer.name}
             )
-        elif not item.serialized and line.quantity > item.quantity:
+        elif not item.serialized and receivable_limit(line) > item.quantity:
             errors.append(
                 _(
                     "Line item %(pk)s returns %(quantity)s but stock item %(item)s "
@@ -135,7 +151,7 @@ def return_order_receive(
                 )
                 % {
                     "pk": pk,
-                    "quantity": line.quantity.normalize(),
+                    "quantity": receivable_limit(line).normalize(),
                     "item": item.pk,
                     "available": item.quantity.normalize(),
                 }
@@ -145,10 +161,15 @@ def return_order_receive(
 
     today = timezone.localdate()
     statuses = dict(lines)
-    # A status chosen by a resolution recorded ahead of receipt (advance replacement, refund)
-    # applies when the request gives none.
-    chosen = receipt_statuses(requested)
     moved = []
+    receipts: list[WholeLineReceipt] = []
+    splits = any(
+        not items[locked_lines[pk].item_id].serialized
+        and receivable_limit(locked_lines[pk]) < items[locked_lines[pk].item_id].quantity
+        for pk in requested
+    )
+    # Splitting writes its own tracking entries: the receipts need their keys to undo them.
+    floor = stock_services.stock_tracking_floor() if splits else 0
     by_status: dict[int, list[int]] = {}
     split_lines: dict[int, int] = {}
     tracking = []
@@ -157,15 +178,30 @@ def return_order_receive(
     for pk in requested:
         line = locked_lines[pk]
         stock_item = items[line.item_id]
-        if not stock_item.serialized and line.quantity < stock_item.quantity:
+        quantity = receivable_limit(line)
+        receipt = WholeLineReceipt(
+            line=line,
+            previous_item=line.item_id,
+            quantity=quantity,
+            unit=stock_item,
+            status=0,
+            before={str(stock_item.pk): stock_snapshot(stock_item)},
+        )
+        if not stock_item.serialized and quantity < stock_item.quantity:
+            source = stock_item
             stock_item = stock_services.stock_item_split(
-                item=stock_item, quantity=line.quantity, user=user, notes=note
+                item=stock_item, quantity=quantity, user=user, notes=note
             )
+            receipt.after[str(source.pk)] = stock_snapshot(source)
+            receipt.created.append(stock_item.pk)
+            receipt.unit = stock_item
             line.item = stock_item
             split_lines[line.pk] = stock_item.pk
         status = statuses[pk]
         if status is None:
-            status = chosen.get(pk, StockStatus.QUARANTINED)
+            status = line.chosen_status or StockStatus.QUARANTINED
+        receipt.status = int(status)
+        receipts.append(receipt)
         by_status.setdefault(int(status), []).append(stock_item.pk)
         deltas = {"status": int(status), "returnorder": order.pk, "location": location.pk}
         if stock_item.customer_id is not None:
@@ -183,6 +219,7 @@ def return_order_receive(
                 deltas=deltas,
             )
         )
+        receipt.after[str(stock_item.pk)] = stock_snapshot(stock_item)
         line.received_date = today
         moved.append(stock_item)
     # Whatever the number of lines: one write each for the items, their tracking and the
@@ -208,8 +245,30 @@ def return_order_receive(
     for line_pk, condition_pk in recorded.items():
         if condition_pk is not None:
             by_condition.setdefault(condition_pk, []).append(line_pk)
+    split_tracking: dict[int, list[int]] = {}
+    if splits:
+        for entry_pk, item_pk in StockItemTracking.objects.filter(
+            pk__gt=floor,
+            item__in=[pk for receipt in receipts for pk in (*receipt.before, *receipt.created)],
+            tracking_type__in=(
+                StockHistoryCode.SPLIT_FROM_PARENT,
+                StockHistoryCode.SPLIT_CHILD_ITEM,
+            ),
+        ).values_list("pk", "item_id"):
+            split_tracking.setdefault(item_pk, []).append(entry_pk)
+    for receipt, entry in zip(receipts, tracking, strict=True):
+        receipt.tracking = [
+            entry.pk,
+            *(
+                pk
+                for item_pk in {*map(int, receipt.before), *receipt.created}
+                for pk in split_tracking.get(item_pk, [])
+            ),
+        ]
+    receipt_rows_for_whole_lines(order=order, received=receipts, user=user, note=note)
     ReturnOrderLineItem.objects.filter(pk__in=requested).update(
         received_date=today,
+        received_quantity=F("quantity") - F("missing_quantity"),
         # In the same UPDATE: one WHEN per distinct condition, whatever the number of lines.
         **(
             {

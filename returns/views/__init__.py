@@ -44,6 +44,7 @@ from returns.views.reasons import (
     choice_entry_edit,
     choice_entry_set_active,
 )
+from returns.views.receipts import line_receive_split, receipt_undo
 from returns.views.receiving import return_order_receive
 from returns.views.resolutions import line_resolution_undo, line_resolve, repair_edit
 
@@ -63,6 +64,7 @@ __all__ = [
     "line_add",
     "line_delete",
     "line_edit",
+    "line_receive_split",
     "line_resolution_undo",
     "line_resolve",
     "line_scan",
@@ -70,6 +72,7 @@ __all__ = [
     "lines_remove",
     "lines_set_outcome",
     "notes_save",
+    "receipt_undo",
     "repair_edit",
     "return_order_authorize",
     "return_order_bulk",

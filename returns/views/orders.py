@@ -521,6 +521,7 @@ def return_order_detail(request, pk):
     lines = list(selectors.return_order_lines_resolved(order.pk))
     resolution_views.annotate_lines(order, lines, may_resolve=perms["resolve"])
     extra_lines = list(order.extra_lines.order_by("pk"))
+    receipts = list(selectors.return_order_receipts(order.pk))
     history = list(selectors.return_order_history(order.pk)[:100])
     resolution_views.annotate_history(history)
     attachments = list(
@@ -553,6 +554,7 @@ def return_order_detail(request, pk):
             "order": order,
             "lines": lines,
             "extra_lines": extra_lines,
+            "receipts": receipts,
             "history": history,
             "attachments": attachments,
             "perms_ro": perms,

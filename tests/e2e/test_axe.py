@@ -102,6 +102,8 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         "returns:line-edit": {"pk": order.pk, "line_pk": waiting.pk},
         "returns:line-resolve": {"pk": order.pk, "line_pk": received.pk, "kind": "repair"},
         "returns:repair-edit": {"pk": order.pk, "line_pk": received.pk},
+        "returns:receive-split": {"pk": order.pk, "line_pk": waiting.pk},
+        "returns:receipt-undo": {"pk": order.pk, "receipt_pk": received.receipts.get().pk},
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:picker": {"name": "customer"},  # JSON for the filter panel: not a page

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
+from returns.models import ReturnOrderReceipt
 from tests import factories
 from tests.pages.factories import ExtraLineFactory, LineFactory, OrderFactory
 from tests.returns.factories import ReturnReasonFactory
@@ -63,6 +64,9 @@ PAGES = [
     Page("returns:delete", ("GET", "POST"), (("return_order", "delete"),)),
     # Receiving needs add on the order (as in InvenTree) and change on the stock it moves.
     Page("returns:receive", ("GET", "POST"), (("return_order", "add"), ("stock", "change"))),
+    # Receiving part of a line, and undoing a receipt: as receiving.
+    Page("returns:receive-split", ("GET", "POST"), (("return_order", "add"), ("stock", "change"))),
+    Page("returns:receipt-undo", ("GET", "POST"), (("return_order", "add"), ("stock", "change"))),
     # A template that does not exist: a 404, after the permission check.
     Page("returns:print", ("GET",), (ORDER_VIEW,), query="?template=0"),
     Page("returns:notes", ("POST",), (("return_order", "change"),)),
@@ -155,6 +159,11 @@ def _url(page: Page) -> str:
         "returns:line-delete": {"pk": order.pk, "line_pk": line.pk},
         "returns:line-resolve": {"pk": order.pk, "line_pk": line.pk, "kind": "return"},
         "returns:line-undo": {"pk": order.pk, "line_pk": line.pk},
+        "returns:receive-split": {"pk": order.pk, "line_pk": line.pk},
+        "returns:receipt-undo": {
+            "pk": order.pk,
+            "receipt_pk": ReturnOrderReceipt.objects.create(order=order, line=line, quantity=1).pk,
+        },
         "returns:repair-edit": {"pk": order.pk, "line_pk": line.pk},
         "returns:extra-edit": {"pk": order.pk, "extra_pk": extra.pk},
         "returns:extra-delete": {"pk": order.pk, "extra_pk": extra.pk},

@@ -13,7 +13,12 @@ import pytest
 from djmoney.money import Money
 
 from common.models import Attachment, SiteSetting
-from returns.models import ProjectCode, ReturnOrderHistory
+from returns.models import (
+    ProjectCode,
+    ReturnOrderHistory,
+    ReturnOrderReceipt,
+    ReturnOrderReceiptDisposition,
+)
 from returns.statuses import ReturnOrderStatus
 from stock.models import StockItemTracking
 from stock.statuses import StockHistoryCode
@@ -57,8 +62,9 @@ CALENDAR_QUERIES = BASE + 3
 # resolutions joined), extra lines, history, attachments, and the active reasons for the scan
 # field (an open order the user may add lines to). (A complete order reads
 # RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query, see
-# tests/pages/test_resolution_pages.py.)
-DETAIL_QUERIES = BASE + 6
+# tests/pages/test_resolution_pages.py.) The receipts and their dispositions: two more (the
+# dispositions only when there are receipts).
+DETAIL_QUERIES = BASE + 8
 # The company page: the company, contacts, addresses, stock held and its orders.
 COMPANY_QUERIES = BASE + 5
 # The stock item page: the item, its tracking, the orders tracking names and its lines.
@@ -154,13 +160,17 @@ def test_detail_queries_are_fixed(enabled, clerk, django_assert_num_queries, row
     bay = LocationFactory()
     for n in range(rows):
         part = PartFactory()
-        LineFactory(
+        line = LineFactory(
             order=order,
             item__part=part,
             item__location=bay if n % 2 else None,
             received_date=DAY if n % 2 else None,
             price=Money(Decimal("3"), "EUR"),
         )
+        receipt = ReturnOrderReceipt.objects.create(
+            order=order, line=line, quantity=1, created_by=UserFactory()
+        )
+        ReturnOrderReceiptDisposition.objects.create(receipt=receipt, kind="missing", quantity=1)
         ExtraLineFactory(order=order)
         ReturnOrderHistory.objects.create(
             order=order, kind="status", from_status=10, to_status=20, user=UserFactory()

@@ -229,6 +229,23 @@ def _resolution_probes(route: Route) -> list[Probe]:
     return [Probe(reverse(route.name, kwargs=keys))]
 
 
+def _receipt(order):
+    """A receipt split into good, damaged and missing units, on a line of ``order``."""
+    from returns.models import ReturnOrderReceipt, ReturnOrderReceiptDisposition
+
+    line = return_factories.ReturnOrderLineItemFactory(order=order, quantity=3)
+    receipt = ReturnOrderReceipt.objects.create(order=order, line=line, quantity=3)
+    for kind in ("good", "damaged", "missing"):
+        ReturnOrderReceiptDisposition.objects.create(
+            receipt=receipt,
+            kind=kind,
+            quantity=1,
+            location=None if kind == "missing" else factories.LocationFactory(),
+            status={"good": 10, "damaged": 55}.get(kind),
+        )
+    return receipt
+
+
 def _return_order_probes(route: Route) -> list[Probe]:
     if route.name in RESOLUTION_PAGES:
         return _resolution_probes(route)
@@ -245,6 +262,7 @@ def _return_order_probes(route: Route) -> list[Probe]:
         "line_pk": lambda: return_factories.ReturnOrderLineItemFactory(order=order).pk,
         "extra_pk": lambda: return_factories.ReturnOrderExtraLineFactory(order=order).pk,
         "attachment_pk": lambda: _attachment(order).pk,
+        "receipt_pk": lambda: _receipt(order).pk,
         "action": lambda: "issue",
         "name": lambda: "customer",
         "kind": lambda: "reasons",
