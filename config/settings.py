@@ -154,12 +154,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
-    # Parameters are bound by the server, and a statement run more than twice on a connection
-    # is prepared, so PostgreSQL stops planning it again: the order list's ten joins cost more
-    # to plan than to run. Turn it off behind a pooler in transaction mode (PgBouncer without
+    # Parameters are bound by the server, and the reused queries' statements (common.sql) are
+    # prepared, so PostgreSQL stops planning them again: the order rows' ten joins cost more to
+    # plan than to read. Turn it off behind a pooler in transaction mode (PgBouncer without
     # max_prepared_statements), where the next statement may reach another backend.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 2}
+        {"server_side_binding": True, "prepare_threshold": 1}
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked", and take the

@@ -93,7 +93,7 @@ def _database_options(env) -> dict:
 def test_postgresql_prepares_repeated_statements_unless_told_not_to():
     url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/boomerang"}
     options = _database_options({**url, "DATABASE_PREPARED_STATEMENTS": ""})
-    assert options == {"server_side_binding": True, "prepare_threshold": 2}
+    assert options == {"server_side_binding": True, "prepare_threshold": 1}
     # Behind PgBouncer in transaction mode: Django's defaults (client-side binding, none).
     assert _database_options({**url, "DATABASE_PREPARED_STATEMENTS": "false"}) == {}
     # SQLite has neither.

@@ -83,3 +83,19 @@ def test_grouped_counts_for_a_padded_page():
         )
     )
     assert query.rows(keys=padded([line.order_id])) == [(line.order_id, 2)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's prepared statements")
+def test_postgresql_prepares_the_reused_statements_and_no_others():
+    order = ReturnOrderFactory()
+    connection.ensure_connection()
+    if not connection.features.uses_server_side_binding:
+        pytest.skip("DATABASE_PREPARED_STATEMENTS is off")
+    query = ReusedQuery(_by_reference)
+    query.rows(reference=order.reference)
+    list(ReturnOrder.objects.filter(reference=order.reference).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("/* reused */") and "returns_returnorder" in s for s in prepared)
+    assert not any(s.startswith("SELECT") and '"reference" = $1' in s for s in prepared)
