@@ -465,16 +465,25 @@ def return_order_by_reference(text: str) -> ReturnOrder | None:
     return found[0] if len(found) == 1 else None
 
 
-def return_order_receipts(order_pk: int):
-    """The order's receipts, newest first, with their lines' items and their dispositions'
-    locations: two queries whatever their number."""
-    return (
-        ReturnOrderReceipt.objects.filter(order=order_pk)
-        .select_related("line__item__part", "created_by")
-        .prefetch_related(
-            Prefetch(
-                "dispositions",
-                queryset=ReturnOrderReceiptDisposition.objects.select_related("location"),
-            )
-        )
+def return_order_receipts(order_pk: int) -> list[ReturnOrderReceipt]:
+    """The order's receipts, newest first, with their lines' items, their creators and their
+    dispositions (with locations): one query whatever their number, read from the
+    dispositions' side (every receipt has at least one)."""
+    dispositions = (
+        ReturnOrderReceiptDisposition.objects.filter(receipt__order=order_pk)
+        .select_related("receipt__line__item__part", "receipt__created_by", "location")
+        .order_by("-receipt__created_at", "-receipt__pk", "pk")
     )
+    receipts: dict[int, ReturnOrderReceipt] = {}
+    grouped: dict[int, list[ReturnOrderReceiptDisposition]] = {}
+    for disposition in dispositions:
+        receipt = receipts.setdefault(disposition.receipt_id, disposition.receipt)
+        disposition.receipt = receipt
+        grouped.setdefault(receipt.pk, []).append(disposition)
+    for receipt in receipts.values():
+        # As prefetch_related leaves it: ``receipt.dispositions.all()`` reads no more.
+        prefetched = receipt.dispositions.all()
+        prefetched._result_cache = grouped[receipt.pk]
+        prefetched._prefetch_done = True
+        receipt._prefetched_objects_cache = {"dispositions": prefetched}
+    return list(receipts.values())

@@ -18,6 +18,7 @@ from returns.models import (
     ReturnOrderReceipt,
     ReturnOrderReceiptDisposition,
 )
+from returns.services.authorization import authorized_limit
 from returns.services.base import _history, _lock_order, _status_label
 from returns.services.resolutions import standing_resolution
 from returns.statuses import OPEN_STATUSES, DispositionKind, ReturnOrderStatus
@@ -46,8 +47,10 @@ class ReceiptRequest:
 
 
 def receivable_limit(line: ReturnOrderLineItem) -> Decimal:
-    """The most a new receipt of ``line`` may take: what is neither received nor missing."""
-    return line.quantity - line.received_quantity - line.missing_quantity
+    """The most a new receipt of ``line`` may take: what the line may bring back (its
+    quantity, or less when it was authorized for less) and is neither received nor missing.
+    The line is fully received when nothing is left."""
+    return authorized_limit(line) - line.received_quantity - line.missing_quantity
 
 
 def stock_snapshot(item: StockItem) -> dict:
