@@ -335,6 +335,7 @@ class ReturnOrderReceive(generics.GenericAPIView):
             services.ReceiptRequest(
                 line=entry["line"].pk,
                 notes=entry.get("notes", ""),
+                condition=entry.get("condition"),
                 dispositions=[
                     services.DispositionRequest(
                         kind=d["kind"],
@@ -366,7 +367,7 @@ class ReturnOrderReceive(generics.GenericAPIView):
 
 def receipt_list():
     """Receipts with their dispositions: two queries whatever their number."""
-    return ReturnOrderReceipt.objects.prefetch_related("dispositions")
+    return ReturnOrderReceipt.objects.select_related("condition").prefetch_related("dispositions")
 
 
 class ReceiptMixin:

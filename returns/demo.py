@@ -233,8 +233,8 @@ def load_demo_return_orders(*, user=None) -> list:
     from djmoney.money import Money
 
     from returns import services as return_services
-    from returns.models import ReturnCondition, ReturnReason
-    from returns.statuses import RejectDisposition
+    from returns.models import ReturnCondition, ReturnOrder, ReturnReason
+    from returns.statuses import RejectDisposition, ReturnOrderStatus
     from stock.models import StockItem
     from stock.statuses import StockStatus
     from users.models import Owner
@@ -436,4 +436,18 @@ def load_demo_return_orders(*, user=None) -> list:
     cancelled = order("Kestrel Outdoor Ltd", "Customer changed their mind", 35)
     return_services.return_order_cancel(order=cancelled, user=user, note="Resolved by phone")
     created.append(cancelled)
+
+    # Two requests from when authorization was required: one awaiting the decision, one
+    # declined. (With RETURNORDER_REQUIRE_AUTHORIZATION on, new orders start as Requested.)
+    asked = order("Kestrel Outdoor Ltd", "Lens scratched out of the box", 10)
+    declined = order("Kestrel Outdoor Ltd", "Wants a newer model", 12)
+    ReturnOrder.objects.filter(pk__in=[asked.pk, declined.pk]).update(
+        status=ReturnOrderStatus.REQUESTED
+    )
+    declined.refresh_from_db()
+    return_services.return_order_decline(
+        order=declined, user=user, reason="Bought more than 90 days ago: outside the return window"
+    )
+    asked.refresh_from_db()
+    created.extend([asked, declined])
     return created

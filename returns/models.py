@@ -488,9 +488,16 @@ class ReturnOrderLineItem(models.Model):
         return str(WarrantyStatus(self.warranty).label)
 
     @property
+    def expected_quantity(self) -> Decimal:
+        """What may come back: the quantity, or less when the order was authorized for less."""
+        if self.authorized_quantity is None:
+            return self.quantity
+        return min(self.authorized_quantity, self.quantity)
+
+    @property
     def outstanding_quantity(self) -> Decimal:
-        """What is neither received nor recorded as missing."""
-        return self.quantity - self.received_quantity - self.missing_quantity
+        """What may still come back: neither received nor recorded as missing."""
+        return self.expected_quantity - self.received_quantity - self.missing_quantity
 
 
 class ReturnOrderExtraLine(models.Model):
@@ -750,10 +757,20 @@ class ReturnOrderReceipt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    # The condition the units of this receipt arrived in; the line takes it too.
+    condition = models.ForeignKey(
+        ReturnCondition,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("condition"),
+    )
     # What undo needs, in one column so that InvenTree's receive writes a hundred receipts in
-    # one insert even on SQLite: ``before`` and ``after`` (the stock rows the receipt changed,
-    # as they were before and after it), ``created`` (the items it split off), ``tracking``
-    # (the entries it wrote) and ``previous_item`` (the line's item before it).
+    # one insert: ``before`` and ``after`` (the stock rows the receipt changed, as they were
+    # before and after it), ``created`` (the items it split off), ``tracking`` (the entries
+    # it wrote), ``previous_item`` (the line's item before it) and ``previous_condition``
+    # (the line's condition before it, when the receipt recorded one).
     stock_record = models.JSONField(default=dict, blank=True, editable=False)
 
     api_list_url = "/api/order/ro-receipt/"

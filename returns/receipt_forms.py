@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from returns.forms import BootstrapMixin, LocationChoiceField
+from returns.models import ReturnCondition
 from returns.services import DispositionRequest
 from returns.services.receipts import DAMAGED_STATUSES
 from returns.statuses import DispositionKind
@@ -43,10 +44,26 @@ class ReceiptSplitForm(BootstrapMixin, forms.Form):
         label=_("Status of damaged units"),
     )
     missing_quantity = _quantity(_("Missing"))
+    condition = forms.ModelChoiceField(
+        queryset=ReturnCondition.objects.filter(active=True),
+        required=False,
+        label=_("Condition on arrival"),
+        empty_label=_("Not recorded"),
+        help_text=_("The line takes this condition too."),
+    )
     notes = forms.CharField(max_length=500, required=False, label=_("Notes"))
 
-    def __init__(self, *args, outstanding: Decimal, location: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        outstanding: Decimal,
+        location: int | None = None,
+        condition: int | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if condition is not None:
+            self.fields["condition"].initial = condition
         self.fields["good_quantity"].initial = outstanding.normalize()
         every = list(self.fields["good_location"].queryset)
         locations = [loc for loc in every if not loc.structural]

@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from common.serializers import BaseModelSerializer, BaseSerializer, ChoiceTextField
-from returns.models import ReturnOrderLineItem, ReturnOrderReceipt, ReturnOrderReceiptDisposition
+from returns.models import (
+    ReturnCondition,
+    ReturnOrderLineItem,
+    ReturnOrderReceipt,
+    ReturnOrderReceiptDisposition,
+)
+from returns.serializers import ChoiceBriefSerializer
 from returns.statuses import DispositionKind
 from stock.models import StockLocation
 from stock.statuses import StockStatus
@@ -35,6 +41,20 @@ class ReceiptInputSerializer(BaseSerializer):
     )
     dispositions = DispositionInputSerializer(many=True, max_length=MAX_DISPOSITIONS)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    condition = serializers.PrimaryKeyRelatedField(
+        queryset=ReturnCondition.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The condition the units arrived in (an active condition; optional)"),
+    )
+
+    def validate_condition(self, value):
+        if value is not None and not value.active:
+            raise serializers.ValidationError(
+                _("The condition “%(label)s” is inactive.") % {"label": value.label}
+            )
+        return value
 
     def validate_dispositions(self, value):
         if not value:
@@ -80,6 +100,7 @@ class ReceiptSerializer(BaseModelSerializer):
     quantity = serializers.FloatField()
     undone = serializers.SerializerMethodField(help_text=_("Whether the receipt was undone"))
     dispositions = DispositionSerializer(many=True, read_only=True)
+    condition_detail = ChoiceBriefSerializer(source="condition", read_only=True, allow_null=True)
 
     class Meta:
         model = ReturnOrderReceipt
@@ -94,6 +115,8 @@ class ReceiptSerializer(BaseModelSerializer):
             "undone",
             "undone_at",
             "undone_by",
+            "condition",
+            "condition_detail",
             "dispositions",
         ]
         read_only_fields = fields

@@ -471,7 +471,9 @@ def return_order_receipts(order_pk: int) -> list[ReturnOrderReceipt]:
     dispositions' side (every receipt has at least one)."""
     dispositions = (
         ReturnOrderReceiptDisposition.objects.filter(receipt__order=order_pk)
-        .select_related("receipt__line__item__part", "receipt__created_by", "location")
+        .select_related(
+            "receipt__line__item__part", "receipt__created_by", "receipt__condition", "location"
+        )
         .order_by("-receipt__created_at", "-receipt__pk", "pk")
     )
     receipts: dict[int, ReturnOrderReceipt] = {}

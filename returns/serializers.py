@@ -36,6 +36,7 @@ from returns.statuses import (
     ReturnOrderLineStatus,
     ReturnOrderStatus,
     Transition,
+    WarrantyStartSource,
     WarrantyStatus,
     allowed_transitions,
 )
@@ -515,6 +516,12 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
             "Date the unit was delivered to the customer: taken from its stock tracking, or "
             "entered; null (when writing) goes back to the tracking date"
         ),
+    )
+    warranty_start_source = serializers.ChoiceField(
+        choices=WarrantyStartSource.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("Where warranty_start came from: tracking, entered, or blank when unknown"),
     )
     warranty_override = serializers.ChoiceField(
         choices=WarrantyStatus.choices,

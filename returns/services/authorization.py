@@ -80,9 +80,7 @@ def may_authorize(user) -> bool:
 def authorized_limit(line: ReturnOrderLineItem) -> Decimal:
     """How much of ``line`` may be received: its quantity, or less when it was authorized for
     less. No query."""
-    if line.authorized_quantity is None:
-        return line.quantity
-    return min(line.authorized_quantity, line.quantity)
+    return line.expected_quantity
 
 
 def line_needs_authorization(line: ReturnOrderLineItem) -> bool:

@@ -1,17 +1,20 @@
 """Receipts: a line received in one or several parts, each split into good, damaged and
 missing quantities, and each one undoable until the order is closed."""
 
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns import notifications
 from returns.models import (
+    ReturnCondition,
     ReturnOrder,
     ReturnOrderHistory,
     ReturnOrderLineItem,
@@ -44,6 +47,8 @@ class ReceiptRequest:
     line: int
     dispositions: list[DispositionRequest] = field(default_factory=list)
     notes: str = ""
+    # The condition the units arrived in (an active one); the line takes it too.
+    condition: ReturnCondition | None = None
 
 
 def receivable_limit(line: ReturnOrderLineItem) -> Decimal:
@@ -76,6 +81,11 @@ def _disposition_errors(
     prefix = _("Line item %(pk)s") % {"pk": line.pk}
     if not request.dispositions:
         return [_("%(line)s: give at least one disposition") % {"line": prefix}]
+    if request.condition is not None and not request.condition.active:
+        errors.append(
+            _("%(line)s: the condition “%(label)s” is inactive")
+            % {"line": prefix, "label": request.condition.label}
+        )
     for index, disposition in enumerate(request.dispositions):
         where = _("%(line)s, disposition %(index)s") % {"line": prefix, "index": index}
         if disposition.kind not in DispositionKind.values:
@@ -329,6 +339,10 @@ def _receive_line(
     line.received_quantity += received
     line.missing_quantity += missing
     fields = ["received_quantity", "missing_quantity"]
+    previous_condition = line.condition_id
+    if request.condition is not None:
+        line.condition = request.condition
+        fields.append("condition")
     if receivable_limit(line) <= 0:
         line.received_date = timezone.localdate()
         fields.append("received_date")
@@ -346,12 +360,15 @@ def _receive_line(
         quantity=received + missing,
         notes=request.notes,
         created_by=tracking_user,
+        condition=request.condition,
         stock_record=_record(
             previous_item=previous_item,
             before=before,
             after=stock_services.stock_items_snapshot(pks),
             created=created,
             tracking=stock_services.stock_tracking_after(pks=pks, floor=floor),
+            condition=request.condition.pk if request.condition is not None else None,
+            previous_condition=previous_condition,
         ),
     )
     for row in dispositions:
@@ -361,14 +378,21 @@ def _receive_line(
     return receipt
 
 
-def _record(*, previous_item, before, after, created, tracking) -> dict:
-    return {
+def _record(
+    *, previous_item, before, after, created, tracking, condition=None, previous_condition=None
+) -> dict:
+    """What undo needs. ``previous_condition`` (the line's condition before the receipt) is
+    kept only when the receipt records a ``condition``: undo puts it back."""
+    record = {
         "previous_item": previous_item,
         "before": before,
         "after": after,
         "created": list(created),
         "tracking": sorted(set(tracking)),
     }
+    if condition is not None:
+        record["previous_condition"] = previous_condition
+    return record
 
 
 def _first_unit(line: ReturnOrderLineItem, dispositions) -> int | None:
@@ -399,6 +423,31 @@ class WholeLineReceipt:
     after: dict = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
     tracking: list[int] = field(default_factory=list)
+    # The pk of the condition recorded for the line, if any, and the line's one before it.
+    condition: int | None = None
+    previous_condition: int | None = None
+
+
+@contextmanager
+def _sqlite_parameter_limit():
+    """Let ``bulk_create`` use SQLite's real parameter limit.
+
+    Django assumes SQLite's old default of 999 parameters per statement, so a hundred
+    ten-column receipts would take two INSERTs. The library in use reports its own limit
+    (usually far higher); the statement is sized from that, for the duration of the block.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    features = connection.features
+    assumed = features.max_query_params
+    features.max_query_params = max(assumed, limit)
+    try:
+        yield
+    finally:
+        features.max_query_params = assumed
 
 
 def receipt_rows_for_whole_lines(
@@ -416,17 +465,21 @@ def receipt_rows_for_whole_lines(
             quantity=entry.quantity,
             notes=note,
             created_by=tracking_user,
+            condition_id=entry.condition,
             stock_record=_record(
                 previous_item=entry.previous_item,
                 before=entry.before,
                 after=entry.after,
                 created=entry.created,
                 tracking=entry.tracking,
+                condition=entry.condition,
+                previous_condition=entry.previous_condition,
             ),
         )
         for entry in received
     ]
-    ReturnOrderReceipt.objects.bulk_create(receipts)
+    with _sqlite_parameter_limit():
+        ReturnOrderReceipt.objects.bulk_create(receipts)
     ReturnOrderReceiptDisposition.objects.bulk_create(
         ReturnOrderReceiptDisposition(
             receipt=receipt,
@@ -495,6 +548,11 @@ def return_order_receipt_undo(*, receipt: ReturnOrderReceipt | int, user, note: 
         # The line points at a unit this receipt brought back, perhaps one split off for it.
         line.item_id = previous_item
         line.save(update_fields=["item"])
+    fields = ["received_quantity", "missing_quantity", "received_date"]
+    if receipt.condition_id is not None and "previous_condition" in record:
+        # The receipt recorded the line's condition: the line gets its earlier one back.
+        line.condition_id = record["previous_condition"]
+        fields.append("condition")
     stock_services.stock_items_restore(
         before=record.get("before", {}),
         after=record.get("after", {}),
@@ -504,7 +562,7 @@ def return_order_receipt_undo(*, receipt: ReturnOrderReceipt | int, user, note: 
     line.received_quantity -= received
     line.missing_quantity -= missing
     line.received_date = None
-    line.save(update_fields=["received_quantity", "missing_quantity", "received_date"])
+    line.save(update_fields=fields)
     receipt.undone_at = timezone.now()
     receipt.undone_by = user if user is not None and user.is_authenticated else None
     receipt.save(update_fields=["undone_at", "undone_by"])

@@ -186,6 +186,8 @@ def return_order_receive(
             unit=stock_item,
             status=0,
             before={str(stock_item.pk): stock_snapshot(stock_item)},
+            condition=(conditions or {}).get(pk),
+            previous_condition=line.condition_id,
         )
         if not stock_item.serialized and quantity < stock_item.quantity:
             source = stock_item

@@ -31,7 +31,10 @@ def line_receive_split(request, pk, line_pk):
     line = get_object_or_404(selectors.return_order_line_list(), pk=line_pk, order=order)
     outstanding = receivable_limit(line)
     form = ReceiptSplitForm(
-        request.POST or None, outstanding=outstanding, location=_last_location(request)
+        request.POST or None,
+        outstanding=outstanding,
+        location=_last_location(request),
+        condition=line.condition_id,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,6 +45,7 @@ def line_receive_split(request, pk, line_pk):
                         line=line.pk,
                         dispositions=form.dispositions(),
                         notes=form.cleaned_data.get("notes", ""),
+                        condition=form.cleaned_data.get("condition"),
                     )
                 ],
                 user=request.user,

@@ -59,12 +59,11 @@ INDEX_QUERIES = BASE + 4
 # filters' reasons and conditions.
 CALENDAR_QUERIES = BASE + 3
 # The order page: the order, its lines (with their reasons, conditions and standing
-# resolutions joined), extra lines, history, attachments, and the active reasons for the scan
-# field (an open order the user may add lines to). (A complete order reads
-# RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their parts: one query, see
-# tests/pages/test_resolution_pages.py.) The receipts and their dispositions: two more (the
-# dispositions only when there are receipts).
-DETAIL_QUERIES = BASE + 8
+# resolutions joined), extra lines, receipts (with their dispositions), history, attachments,
+# and the active reasons for the scan field (an open order the user may add lines to). (A
+# complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their
+# parts: one query, see tests/pages/test_resolution_pages.py.) One over the pages' bound of 10.
+DETAIL_QUERIES = BASE + 7
 # The company page: the company, contacts, addresses, stock held and its orders.
 COMPANY_QUERIES = BASE + 5
 # The stock item page: the item, its tracking, the orders tracking names and its lines.

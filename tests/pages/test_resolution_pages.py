@@ -549,9 +549,9 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 # The order page with resolutions: the session, the user, the permissions (one query), the
 # setting (read once for the decorator and the navigation), the order, its lines with their
 # standing resolutions (replacement, repair, technician, refund joined), the repairs' parts,
-# extra lines, receipts and their dispositions, history, attachments and the active reasons
+# extra lines, receipts with their dispositions, history, attachments and the active reasons
 # (the scan field of an open order).
-RESOLVED_DETAIL_QUERIES = 13
+RESOLVED_DETAIL_QUERIES = 12
 
 
 def resolve_every_kind(order, bay, user):

@@ -142,7 +142,7 @@ def test_the_introspection_finds_the_fields_it_must():
         "ReturnOrderExtraLineSerializer.context",
         "MetadataSerializer.metadata",
         "ReturnOrderSerializer.customer",
-        "ReceiveLineSerializer.item",
+        "ReceiveLineConditionSerializer.item",
         "ReturnOrderLineItemSerializer.quantity",
         "StockItemSerializer.quantity",
     } <= names
