@@ -47,10 +47,11 @@ def test_missing_secret_key_is_refused_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def _database_setting(env) -> dict:
+def _database(env, expression: str):
+    """``expression`` of ``settings.DATABASES['default']`` (as ``d``), read with ``env``."""
     script = (
         "import json; from django.conf import settings; d = settings.DATABASES['default'];"
-        "print(json.dumps({'age': d['CONN_MAX_AGE'], 'checks': d['CONN_HEALTH_CHECKS']}))"
+        f"print(json.dumps({expression}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {script}"],
@@ -62,6 +63,10 @@ def _database_setting(env) -> dict:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def _database_setting(env) -> dict:
+    return _database(env, "{'age': d['CONN_MAX_AGE'], 'checks': d['CONN_HEALTH_CHECKS']}")
 
 
 def test_database_connections_persist_with_health_checks_by_default():
@@ -74,20 +79,7 @@ def test_database_connections_persist_with_health_checks_by_default():
 
 
 def _database_options(env) -> dict:
-    script = (
-        "import json; from django.conf import settings;"
-        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {script}"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return _database(env, "d.get('OPTIONS', {})")
 
 
 def test_postgresql_prepares_repeated_statements_unless_told_not_to():

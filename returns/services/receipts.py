@@ -58,6 +58,19 @@ def receivable_limit(line: ReturnOrderLineItem) -> Decimal:
     return authorized_limit(line) - line.received_quantity - line.missing_quantity
 
 
+def line_not_on_order(order: ReturnOrder, pk: int, line: ReturnOrderLineItem | None):
+    """Why line ``pk`` (``line``, as locked, or None) cannot be received on ``order``, if it
+    cannot: it does not exist, or it is another order's."""
+    if line is None:
+        return _("Line item %(pk)s does not exist") % {"pk": pk}
+    if line.order_id != order.pk:
+        return _("Line item %(pk)s does not belong to return order %(reference)s") % {
+            "pk": pk,
+            "reference": order.reference,
+        }
+    return None
+
+
 def stock_snapshot(item: StockItem) -> dict:
     """``stock_services.stock_items_snapshot``'s row for an item already in memory."""
     return {
@@ -175,13 +188,8 @@ def _lock_lines(order: ReturnOrder, pks: list[int]) -> dict[int, ReturnOrderLine
     errors = []
     for pk in pks:
         line = locked.get(pk)
-        if line is None:
-            errors.append(_("Line item %(pk)s does not exist") % {"pk": pk})
-        elif line.order_id != order.pk:
-            errors.append(
-                _("Line item %(pk)s does not belong to return order %(reference)s")
-                % {"pk": pk, "reference": order.reference}
-            )
+        if (refused := line_not_on_order(order, pk, line)) is not None:
+            errors.append(refused)
     if errors:
         raise ValidationError({"receipts": errors})
     for line in locked.values():

@@ -24,6 +24,7 @@ from returns.services.base import (
 )
 from returns.services.receipts import (
     WholeLineReceipt,
+    line_not_on_order,
     receipt_rows_for_whole_lines,
     receivable_limit,
     stock_snapshot,
@@ -103,13 +104,8 @@ def return_order_receive(
     errors = []
     for pk in requested:
         line = locked_lines.get(pk)
-        if line is None:
-            errors.append(_("Line item %(pk)s does not exist") % {"pk": pk})
-        elif line.order_id != order.pk:
-            errors.append(
-                _("Line item %(pk)s does not belong to return order %(reference)s")
-                % {"pk": pk, "reference": order.reference}
-            )
+        if (refused := line_not_on_order(order, pk, line)) is not None:
+            errors.append(refused)
         elif line.received_date is not None:
             errors.append(
                 _("Line item %(pk)s has already been received (on %(date)s)")
