@@ -21,7 +21,6 @@ from returns.models import (
     ReturnOrderReceipt,
     ReturnOrderReceiptDisposition,
 )
-from returns.services.authorization import authorized_limit
 from returns.services.base import _history, _lock_order, _status_label
 from returns.services.resolutions import standing_resolution
 from returns.statuses import OPEN_STATUSES, DispositionKind, ReturnOrderStatus
@@ -55,7 +54,7 @@ def receivable_limit(line: ReturnOrderLineItem) -> Decimal:
     """The most a new receipt of ``line`` may take: what the line may bring back (its
     quantity, or less when it was authorized for less) and is neither received nor missing.
     The line is fully received when nothing is left."""
-    return authorized_limit(line) - line.received_quantity - line.missing_quantity
+    return line.outstanding_quantity
 
 
 def line_not_on_order(order: ReturnOrder, pk: int, line: ReturnOrderLineItem | None):

@@ -11,8 +11,6 @@ from returns import forms, selectors, services
 from returns.statuses import ReturnOrderStatus
 from returns.views.base import _add_service_errors, return_order_page
 
-AUTHORIZE_PERMISSION = "returns.authorize_returnorder"
-
 
 def _not_requested(request, order):
     messages.error(
@@ -27,7 +25,7 @@ def _lines(order):
     return list(selectors.return_order_line_list().filter(order_id=order.pk).order_by("pk"))
 
 
-@return_order_page(AUTHORIZE_PERMISSION)
+@return_order_page(services.AUTHORIZE_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def return_order_authorize(request, pk):
     """Accept a requested return: each line for its full quantity or less. Three queries on
@@ -69,7 +67,7 @@ def return_order_authorize(request, pk):
     )
 
 
-@return_order_page(AUTHORIZE_PERMISSION)
+@return_order_page(services.AUTHORIZE_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def return_order_decline(request, pk):
     """Decline a requested return, with a reason (kept on the order and in its history)."""

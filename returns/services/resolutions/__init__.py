@@ -24,7 +24,6 @@ from returns.services.resolutions.shared import (
 )
 from returns.services.resolutions.undo import (
     line_resolution_undo,
-    receipt_statuses,
     unresolved_filter,
 )
 from returns.statuses import ResolutionKind
@@ -48,7 +47,6 @@ __all__ = [
     "line_resolve_repair",
     "line_resolve_replace",
     "line_resolve_return",
-    "receipt_statuses",
     "refund_methods",
     "repair_update",
     "replacement_errors",

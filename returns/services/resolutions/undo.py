@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
-    ReturnOrderLineResolution,
     ReturnOrderRepair,
 )
 from returns.services.base import _status_label, recalculate_refunded
@@ -84,12 +83,3 @@ def unresolved_filter() -> Q:
         finished_at__isnull=True,
     )
     return Q(outcome=ReturnOrderLineStatus.PENDING) | Q(Exists(open_repair))
-
-
-def receipt_statuses(line_pks) -> dict[int, int]:
-    """The unit status each line's standing resolution chose ahead of receipt."""
-    return dict(
-        ReturnOrderLineResolution.objects.filter(
-            line__in=list(line_pks), reversed_at__isnull=True, unit_status__isnull=False
-        ).values_list("line_id", "unit_status")
-    )
