@@ -9,8 +9,11 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boomerang
 LOCAL := .local
 STAMP := $(VENV)/.installed
-# Test processes per run (pytest-xdist); 0 runs the suite in this process, in order.
+# Test processes per run (pytest-xdist); 0 runs the suite in this process, in order. An idle
+# worker takes tests queued for the other (worksteal), so a few long browser tests at the end
+# do not leave one core waiting.
 PYTEST_WORKERS ?= 2
+PYTEST_XDIST := -n $(PYTEST_WORKERS) $(if $(filter 0,$(PYTEST_WORKERS)),,--dist worksteal)
 
 .PHONY: help install run test test-sqlite test-postgres lint format migrate demo clean browser
 
@@ -60,12 +63,12 @@ browser:
 
 test-sqlite: install browser
 	@echo "== tests on SQLite"
-	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-postgres: install
 	@if $(BIN)/python scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL is required in CI but is not reachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else \

@@ -67,3 +67,18 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value}"
+
+
+class RowCount(models.Model):
+    """How many rows a table holds, kept exact by the database's own triggers
+    (``common.row_counts``), so that an unfiltered list reports its count without counting.
+    """
+
+    table = models.CharField(max_length=100, primary_key=True)
+    rows = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "row count"
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.rows}"

@@ -1,10 +1,13 @@
 """Limit/offset paging as InvenTree's API has it, with ``limit`` and ``offset`` checked."""
 
+from django.core import paginator
 from django.db.models import F, QuerySet, Subquery
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
 from common.filters import INT64_MAX, InSubquery
+from common.row_counts import whole_table_count
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
@@ -34,6 +37,12 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return self._number(request, self.offset_query_param) or 0
 
+    def get_count(self, queryset):
+        """The whole table's kept count for an unfiltered list of a counted table
+        (``common.row_counts``); otherwise counted."""
+        kept = whole_table_count(queryset) if isinstance(queryset, QuerySet) else None
+        return kept if kept is not None else super().get_count(queryset)
+
     def paginate_queryset(self, queryset, request, view=None):
         # Checked even when there is no limit, so a bad offset never passes unnoticed.
         self.get_offset(request)
@@ -44,6 +53,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"].update({"minimum": 0, "maximum": INT64_MAX})
         return parameters
+
+
+class Paginator(paginator.Paginator):
+    """Django's paginator, counting an unfiltered list of a counted table as the API does."""
+
+    @cached_property
+    def count(self):
+        kept = (
+            whole_table_count(self.object_list) if isinstance(self.object_list, QuerySet) else None
+        )
+        return kept if kept is not None else super().count
 
 
 class KeysFirstPagination(LimitOffsetPagination):

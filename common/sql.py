@@ -23,7 +23,9 @@ from django.db.models import QuerySet
 # Starts every reused query's SQL: the statements PostgreSQL is asked to prepare.
 REUSED_MARK = "/* reused */ "
 # Far from any primary key or string a table holds; each marker is used for one compilation.
-_INT_MARKERS = count(7_300_000_000_000_000_000)
+# Integers stay inside a 32-bit column's range: Django compiles a comparison of such a column
+# with a value outside it (on PostgreSQL) to "matches nothing", leaving no parameter to fill.
+_INT_MARKERS = count(2_100_000_000)
 _STR_MARKER = "\x1fmarker-{}\x1f"
 
 

@@ -7,7 +7,7 @@ class ReturnsConfig(AppConfig):
     verbose_name = "Return orders"
 
     def ready(self) -> None:
-        from common import model_types, site_settings
+        from common import model_types, row_counts, site_settings
         from common.reference import pattern_validator
         from returns import signals  # noqa: F401  (keeps the calendar feeds' validators moving)
         from returns.models import ReturnOrder, ReturnOrderExtraLine, ReturnOrderLineItem
@@ -15,6 +15,7 @@ class ReturnsConfig(AppConfig):
         from returns.services.base import register_attachment_guards
 
         register_attachment_guards()
+        row_counts.keep_count_of(ReturnOrder)  # its triggers: migration 0013
         model_types.register(ReturnOrder)
         model_types.register(ReturnOrderLineItem)
         model_types.register(ReturnOrderExtraLine)

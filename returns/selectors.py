@@ -22,10 +22,10 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
 
+from common.aggregates import JSONArray
 from returns.models import (
     FeedState,
     ProjectCode,
@@ -40,7 +40,7 @@ from returns.models import (
     overdue_filter,
 )
 from returns.statuses import OPEN_STATUSES, ReturnOrderLineStatus
-from stock.models import StockItem
+from stock.models import Part, StockItem, StockLocation
 from users.models import Owner
 
 
@@ -152,12 +152,36 @@ def standing_resolutions() -> QuerySet[ReturnOrderLineResolution]:
     )
 
 
+def _standing_repair_parts() -> Subquery:
+    """The parts of the line's standing repair, as a JSON array: one object per part."""
+    part = JSONObject(
+        id="pk",
+        quantity=Cast("quantity", CharField()),
+        serial="serial",
+        part_id="part_id",
+        part_name="part__name",
+        part_ipn="part__IPN",
+        location_id="location_id",
+        location_path="location__pathstring",
+    )
+    return Subquery(
+        ReturnOrderRepairPart.objects.filter(
+            repair__resolution__line=OuterRef("pk"),
+            repair__resolution__reversed_at__isnull=True,
+        )
+        .order_by()
+        .values("repair")
+        .annotate(parts=JSONArray(part))
+        .values("parts")
+    )
+
+
 def return_order_lines_resolved(order_pk: int) -> QuerySet[ReturnOrderLineItem]:
     """An order's lines for its page, each with ``standing_resolution`` (or None).
 
     One query whatever the number of lines: the lines with their standing resolution (and
-    its replacement item, repair, technician and refund) joined. ``load_repair_parts`` reads
-    the repairs' parts (Django prefetches nothing through a filtered relation).
+    its replacement item, repair, technician and refund) joined, and the standing repair's
+    parts in one column (``repair_parts`` makes them objects again).
     """
     joined = [f"standing_resolution__{name}" for name in STANDING_JOINS]
     return (
@@ -166,22 +190,32 @@ def return_order_lines_resolved(order_pk: int) -> QuerySet[ReturnOrderLineItem]:
         .annotate(
             standing_resolution=FilteredRelation(
                 "resolutions", condition=Q(resolutions__reversed_at__isnull=True)
-            )
+            ),
+            standing_repair_parts=_standing_repair_parts(),
         )
         .select_related("standing_resolution", *joined)
         .order_by("pk")
     )
 
 
-def load_repair_parts(lines) -> None:
-    """Prefetch the parts of the lines' standing repairs: one query, none without repairs."""
-    repairs = []
-    for line in lines:
-        resolution = getattr(line, "standing_resolution", None)  # unset when none stands
-        if resolution is not None and hasattr(resolution, "repair"):
-            repairs.append(resolution.repair)
-    parts = ReturnOrderRepairPart.objects.select_related("part", "location").order_by("pk")
-    prefetch_related_objects(repairs, Prefetch("parts", queryset=parts))
+def repair_parts(line: ReturnOrderLineItem) -> list[ReturnOrderRepairPart]:
+    """The parts of a line from ``return_order_lines_resolved``'s standing repair, in the order
+    they were added, with their part and location (name, IPN, path)."""
+    rows = sorted(line.standing_repair_parts or [], key=lambda row: row["id"])
+    return [
+        ReturnOrderRepairPart(
+            pk=row["id"],
+            quantity=Decimal(row["quantity"]),
+            serial=row["serial"],
+            part=Part(pk=row["part_id"], name=row["part_name"], IPN=row["part_ipn"]),
+            location=(
+                StockLocation(pk=row["location_id"], pathstring=row["location_path"])
+                if row["location_id"] is not None
+                else None
+            ),
+        )
+        for row in rows
+    ]
 
 
 def _on_open_order():

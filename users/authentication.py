@@ -20,6 +20,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import backends as auth_backends
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Permission
+from django.db.models import OuterRef
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +30,7 @@ from rest_framework import authentication, exceptions, status
 
 from common.permissions import required_permissions
 from common.sql import ReusedQuery
+from users import permission_names
 from users.services import api_token_user, calendar_token_check
 
 
@@ -155,6 +157,22 @@ _ALL_PERMISSIONS = ReusedQuery(
 )
 
 
+def _session_user(pk):
+    model = get_user_model()
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return (
+        model._default_manager.filter(pk=pk)
+        .order_by()
+        .annotate(**permission_names.permission_columns(OuterRef("pk")))
+        .values_list(*fields, *permission_names.COLUMNS)
+    )
+
+
+# Every page request reads its session's user, with the user's permissions (see
+# users.permission_names): compiled once.
+_SESSION_USER = ReusedQuery(_session_user)
+
+
 class ModelBackend(auth_backends.ModelBackend):
     """Django's backend; a successful login also clears the failures counted for its username.
 
@@ -169,6 +187,20 @@ class ModelBackend(auth_backends.ModelBackend):
         if user is not None and request is not None and settings.AXES_ENABLED:
             AccessAttempt.objects.filter(username=user.get_username()).delete()
         return user
+
+    def get_user(self, user_id):
+        """The session's user, with its permissions read in the same query."""
+        if isinstance(user_id, bool) or not isinstance(user_id, int):
+            return super().get_user(user_id)
+        rows = _SESSION_USER.rows(pk=user_id)
+        if not rows:
+            return None
+        *values, own, grouped = rows[0]
+        model = get_user_model()
+        fields = [field.attname for field in model._meta.concrete_fields]
+        user = model.from_db(model._default_manager.db, fields, values)
+        permission_names.fill_permission_caches(user, own, grouped)
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         """The user's own and their groups' permissions, read in one query instead of two.

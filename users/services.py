@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common.sql import ReusedQuery
+from users import permission_names
 from users.models import (
     CALENDAR_TOKEN_PREFIX,
     ApiToken,
@@ -144,14 +145,21 @@ def _token_lookup(key_hash):
     return (
         ApiToken.objects.filter(key_hash=key_hash)
         .order_by()
+        .annotate(**permission_names.permission_columns(OuterRef("user")))
         .values_list(
-            "pk", "revoked", "expiry", "last_seen", *(f"user__{name}" for name in _USER_FIELDS)
+            "pk",
+            "revoked",
+            "expiry",
+            "last_seen",
+            *(f"user__{name}" for name in _USER_FIELDS),
+            *permission_names.COLUMNS,
         )
     )
 
 
 _USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
-# Every API request makes this query: compiled once (see common.sql).
+# Every API request makes this query, which also reads the user's permissions: compiled once
+# (see common.sql).
 _TOKEN_LOOKUP = ReusedQuery(_token_lookup)
 
 
@@ -162,10 +170,11 @@ def api_token_user(key: str):
     rows = _TOKEN_LOOKUP.rows(key_hash=hash_token(key))
     if not rows:
         return None
-    token_pk, revoked, expiry, last_seen, *user_values = rows[0]
+    token_pk, revoked, expiry, last_seen, *user_values, own, grouped = rows[0]
     if revoked or (expiry is not None and expiry < timezone.localdate()):
         return None
     user = User.from_db(ApiToken.objects.db, _USER_FIELDS, user_values)
+    permission_names.fill_permission_caches(user, own, grouped)
     if not user.is_active:
         return None
     now = timezone.now()

@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common import site_settings
 from common.export import export_response, requested_format
 from common.models import Attachment
-from common.pagination import page_by_keys
+from common.pagination import Paginator, page_by_keys
 from reports import selectors as report_selectors
 from reports import services as report_services
 from returns import exports, forms, selectors, services

@@ -67,13 +67,12 @@ def annotate_lines(order, lines, *, may_resolve: bool) -> None:
     ``can_finish_repair``.
     """
     in_progress = order.status == ReturnOrderStatus.IN_PROGRESS
-    selectors.load_repair_parts(lines)
     for line in lines:
         resolution = _standing(line)
         line.resolution = resolution
         line.repair = getattr(resolution, "repair", None) if resolution else None
         line.refund = getattr(resolution, "refund", None) if resolution else None
-        line.repair_parts = list(line.repair.parts.all()) if line.repair is not None else []
+        line.repair_parts = selectors.repair_parts(line) if line.repair is not None else []
         for part in line.repair_parts:
             part.quantity_display = f"{part.quantity.normalize():f}"
         line.unresolved = line.outcome == ReturnOrderLineStatus.PENDING or (

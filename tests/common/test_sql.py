@@ -54,6 +54,19 @@ def test_a_list_value_compiles_once_per_length():
     assert len(query._compiled) == 2  # lengths 3 and 1
 
 
+def test_a_32_bit_key_can_be_a_value():
+    # auth_user.id is a 32-bit integer on PostgreSQL: a marker beyond its range would compile
+    # to "matches nothing" and the query would never find anyone.
+    from django.contrib.auth.models import User
+
+    from tests.factories import UserFactory
+
+    users = [UserFactory(), UserFactory()]
+    query = ReusedQuery(lambda pk: User.objects.filter(pk=pk).values_list("username"))
+    for user in users:
+        assert query.rows(pk=user.pk) == [(user.username,)]
+
+
 def test_padding_repeats_the_last_value_to_a_multiple_of_eight():
     assert padded([]) == []
     assert padded([1, 2, 3]) == [1, 2, 3, 3, 3, 3, 3, 3]

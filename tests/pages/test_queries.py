@@ -46,10 +46,11 @@ SIZES = [3, 12]
 DAY = datetime.date(2031, 5, 14)
 STATUSES = [S.PENDING, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETE, S.CANCELLED]
 
-# Every page: the session, the user, the user's and its groups' permissions (one query), and
-# RETURNORDER_ENABLED. A request reads each site setting once (common.site_settings): the page's
-# decorator and the navigation's context processor share that one read.
-BASE = 4
+# Every page: the session, the user with its own and its groups' permissions (one query, see
+# users.permission_names), and RETURNORDER_ENABLED. A request reads each site setting once
+# (common.site_settings): the page's decorator and the navigation's context processor share
+# that one read.
+BASE = 3
 # The index: the count, the page's orders (their keys picked in the same query), and the
 # user's calendar token (the Subscribe panel), and the reason and condition filters' choices
 # (one query for both lists). The customer and responsible pickers read nothing until a key or
@@ -62,7 +63,7 @@ CALENDAR_QUERIES = BASE + 3
 # resolutions joined), extra lines, receipts (with their dispositions), history, attachments,
 # and the active reasons for the scan field (an open order the user may add lines to). (A
 # complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their
-# parts: one query, see tests/pages/test_resolution_pages.py.) One over the pages' bound of 10.
+# parts: one query, see tests/pages/test_resolution_pages.py.)
 DETAIL_QUERIES = BASE + 7
 # The company page: the company, contacts, addresses, stock held and its orders.
 COMPANY_QUERIES = BASE + 5

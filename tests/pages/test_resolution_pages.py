@@ -392,6 +392,7 @@ def test_repair_with_parts_then_finish_it(enabled, clerk, order, received):
     row = row_of(content, received)
     assert "Repair open" in row
     assert f"2 \N{MULTIPLICATION SIGN} {fans.part.full_name}" in row
+    assert f"from {fans.location.pathstring}" in row
     assert f"1 \N{MULTIPLICATION SIGN} {chip.part.full_name} (SN CHIP-9)" in row
     assert "Finish repair" in row
     # Open repairs are not resolved: completing says so and offers to accept them.
@@ -546,12 +547,12 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 
 # -- query count ---------------------------------------------------------------------------
 
-# The order page with resolutions: the session, the user, the permissions (one query), the
+# The order page with resolutions: the session, the user with its permissions (one query), the
 # setting (read once for the decorator and the navigation), the order, its lines with their
-# standing resolutions (replacement, repair, technician, refund joined), the repairs' parts,
-# extra lines, receipts with their dispositions, history, attachments and the active reasons
-# (the scan field of an open order).
-RESOLVED_DETAIL_QUERIES = 12
+# standing resolutions (replacement, repair, technician, refund joined) and the repairs' parts
+# (one column of the lines' rows), extra lines, receipts with their dispositions, history,
+# attachments and the active reasons (the scan field of an open order).
+RESOLVED_DETAIL_QUERIES = 10
 
 
 def resolve_every_kind(order, bay, user):

@@ -11,14 +11,12 @@ from returns.models import ReturnOrderExtraLine, ReturnOrderLineItem
 from returns.statuses import ReturnOrderStatus
 from tests.factories import CustomerFactory, PartFactory
 from tests.pages.factories import HeldItemFactory, LineFactory, OrderFactory
+from tests.pages.test_queries import BASE
 from tests.returns.factories import CustomerBulkStockItemFactory
 
 pytestmark = pytest.mark.django_db
 
 S = ReturnOrderStatus
-# The session, the user, the user's and its groups' permissions (one query), the navigation's
-# setting.
-BASE = 4
 # The add-line page: the order, the held stock with its eligibility (one query), the
 # single-item select's choices, RETURNORDER_REQUIRE_REASON and the active reasons (one query for
 # both forms' selects). (The decorator's setting is the navigation's read, in BASE.)
