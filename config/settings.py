@@ -219,6 +219,30 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "boomerang@localhost")
 
+# Background work (config/celery.py). CELERY_BROKER_URL names Redis (redis://host:6379/0) or
+# RabbitMQ (amqp://user:password@host:5672//); without it, tasks run in the process that queues
+# them, after its transaction commits.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Job outcomes are recorded in the database (their own models), not in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# A task is acknowledged when it has finished, so a worker killed mid-task leaves it queued
+# for another; a task whose worker dies is requeued rather than dropped.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged task after this many seconds: longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Scheduled tasks, queued by `celery -A config beat`; the apps add theirs to this table.
+CELERY_BEAT_SCHEDULE: dict = {}
+
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,16 @@
+"""The Celery application: ``celery -A config worker`` runs tasks, ``celery -A config beat``
+queues the scheduled ones (``CELERY_BEAT_SCHEDULE`` in config/settings.py).
+
+With no ``CELERY_BROKER_URL`` there is no worker: tasks run in the process that queues them
+(Celery's eager mode), which queues them only after its transaction commits.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("boomerang")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
