@@ -1,6 +1,7 @@
 """Boomerang settings: one module, every deployment-specific value read from the environment."""
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -191,8 +192,29 @@ STATICFILES_DIRS = [
 ]
 # Production serves hashed, compressed files from `collectstatic`. Debug mode and the test
 # suite (STATIC_STORAGE=plain, set in pyproject's pytest env) serve straight from the finders.
+
+
+def _json_object(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
+
+
+# Where uploads and printed reports are kept: the local MEDIA_ROOT, or, for several app
+# servers, any Django storage class (such as django-storages' S3 storage) with its options.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "").strip()
+MEDIA_STORAGE_OPTIONS = _json_object("MEDIA_STORAGE_OPTIONS")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": MEDIA_STORAGE, "OPTIONS": MEDIA_STORAGE_OPTIONS}
+        if MEDIA_STORAGE
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -218,6 +240,20 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "boomerang@localhost")
+
+# A cache shared by every app server (Redis), or one per process without CACHE_URL. Nothing
+# that must agree across servers lives in a per-process cache: sessions, lockout counts and
+# the calendar feed's validators are read from the database.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Background work (config/celery.py). CELERY_BROKER_URL names Redis (redis://host:6379/0) or
 # RabbitMQ (amqp://user:password@host:5672//); without it, tasks run in the process that queues

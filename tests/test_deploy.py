@@ -98,3 +98,51 @@ def test_a_bad_connection_age_is_refused_with_its_name():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DATABASE_CONN_MAX_AGE must be a whole number" in result.stderr
+
+
+def _setting(env, expression: str):
+    """``expression`` over ``settings`` (as ``s``) and the configured cache and storage."""
+    script = (
+        "import json; from django.conf import settings as s;"
+        "from django.core.cache import cache; from django.core.files.storage import storages;"
+        f"print(json.dumps({expression}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_cache_url_shares_one_redis_cache_between_processes():
+    env = {"CACHE_URL": "redis://127.0.0.1:6379/9"}
+    key = f"deploy-test-{secrets.token_hex(4)}"
+    assert _setting(env, "s.CACHES['default']['BACKEND']").endswith("RedisCache")
+    # What one process writes, another reads: the cache is the server's, not the process's.
+    assert _setting(env, f"cache.set({key!r}, 'shared', 30) or 'written'") == "written"
+    assert _setting(env, f"cache.get({key!r})") == "shared"
+    assert _setting({"CACHE_URL": ""}, "s.CACHES['default']['BACKEND']").endswith("LocMemCache")
+
+
+def test_a_bad_cache_url_is_refused_with_its_name():
+    result = _manage("check", env={"DEBUG": "true", "CACHE_URL": "memcached://x"})
+    assert result.returncode != 0
+    assert "CACHE_URL must be a redis://" in result.stderr
+
+
+def test_media_can_live_in_another_storage_with_its_options():
+    env = {
+        "MEDIA_STORAGE": "django.core.files.storage.InMemoryStorage",
+        "MEDIA_STORAGE_OPTIONS": '{"base_url": "/files/"}',
+    }
+    assert _setting(env, "type(storages['default']).__name__") == "InMemoryStorage"
+    assert _setting(env, "storages['default'].base_url") == "/files/"
+    default = _setting({"MEDIA_STORAGE": ""}, "type(storages['default']).__name__")
+    assert default == "FileSystemStorage"
+    result = _manage("check", env={"DEBUG": "true", "MEDIA_STORAGE_OPTIONS": "[1]"})
+    assert result.returncode != 0 and "MEDIA_STORAGE_OPTIONS must be a JSON object" in result.stderr
