@@ -151,3 +151,24 @@ def test_the_admin_role_governs_webhooks(client_for):
     assert others.get(HOOKS).status_code == 403
     assert others.get(DELIVERIES).status_code == 403
     assert _create(client_for(admin=["add"])).status_code == 201
+
+
+def test_groups_holding_the_admin_role_get_the_webhook_permissions_on_migrate():
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import GroupFactory
+    from users.models import RuleSet
+    from webhooks.apps import _grant_admin_groups
+
+    group = GroupFactory()
+    RuleSet.objects.create(group=group, name="admin", can_view=True, can_change=True)
+    other = GroupFactory()
+    RuleSet.objects.create(group=other, name="stock", can_view=True)
+    _grant_admin_groups(sender=None)
+    granted = set(
+        Permission.objects.filter(group=group, content_type__app_label="webhooks").values_list(
+            "codename", flat=True
+        )
+    )
+    assert granted == {"view_webhooksubscription", "change_webhooksubscription"}
+    assert not other.permissions.filter(content_type__app_label="webhooks").exists()
