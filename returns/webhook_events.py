@@ -10,9 +10,7 @@ subscriber receives them in the order they happened.
 """
 
 import json
-from functools import partial
 
-from django.db import transaction
 from rest_framework.renderers import JSONRenderer
 
 from returns.models import ReturnOrderHistory
@@ -114,11 +112,12 @@ def emit_for_history(order_pk: int, kind: str, *, to_status=None, data=None) -> 
 
 def on_history(order_pk: int, kind: str, *, to_status=None, data=None) -> None:
     """Called for each history row, inside the transaction that writes it."""
-    transaction.on_commit(
-        partial(emit_for_history, order_pk, kind, to_status=to_status, data=dict(data or {}))
+    # A receiver, a broker or a payload that fails is logged; the change stands.
+    webhook_services.after_commit(
+        emit_for_history, order_pk, kind, to_status=to_status, data=dict(data or {})
     )
 
 
 def on_order_updated(order_pk: int) -> None:
     """An order's fields were edited (``return_order_update``)."""
-    transaction.on_commit(partial(_emit, "return_order.updated", order_data, order_pk, order_pk))
+    webhook_services.after_commit(_emit, "return_order.updated", order_data, order_pk, order_pk)

@@ -12,7 +12,6 @@ import json
 import logging
 import secrets
 import uuid
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +30,18 @@ logger = logging.getLogger(__name__)
 SUBSCRIPTION_FIELDS = {"name", "url", "events", "active", "owner"}
 SECRET_BYTES = 32
 State = WebhookDelivery.State
+
+
+def after_commit(func, *args, **kwargs) -> None:
+    """Run ``func(*args, **kwargs)`` once the transaction commits; if it fails the error is
+    logged and the committed change stands (a broker or receiver down is not the caller's
+    failure)."""
+
+    def run():
+        func(*args, **kwargs)
+
+    run.__qualname__ = getattr(func, "__qualname__", "callback")
+    transaction.on_commit(run, robust=True)
 
 
 # -- subscriptions -------------------------------------------------------------------------
@@ -172,7 +183,7 @@ def event_emit(
         if pks[0] is None:  # databases that do not return bulk-created keys
             pks = list(event.deliveries.values_list("pk", flat=True))
         for pk in pks:
-            transaction.on_commit(partial(queue_delivery, pk))
+            after_commit(queue_delivery, pk)
     return event
 
 
@@ -225,7 +236,7 @@ def _queue_next(delivery: WebhookDelivery) -> None:
     countdown = None
     if following.next_attempt_at and following.next_attempt_at > now:
         countdown = int((following.next_attempt_at - now).total_seconds()) + 1
-    transaction.on_commit(partial(queue_delivery, following.pk, countdown=countdown))
+    after_commit(queue_delivery, following.pk, countdown=countdown)
 
 
 def signed_headers(secret: str, message_id: str, sent_at: datetime.datetime, body: str) -> dict:
@@ -268,7 +279,7 @@ def subscription_disable(*, subscription: WebhookSubscription, reason: str) -> N
     subscription.disabled_reason = reason[:500]
     owner = subscription.owner
     if owner is not None and owner.email:
-        transaction.on_commit(partial(_mail_disabled, subscription.pk, owner.email, reason))
+        after_commit(_mail_disabled, subscription.pk, owner.email, reason)
 
 
 def _mail_disabled(pk: int, address: str, reason: str) -> None:
@@ -355,7 +366,7 @@ def delivery_attempt(pk: int) -> WebhookDelivery | None:
             delivery.error = why[:500]
             delivery.next_attempt_at = now + datetime.timedelta(seconds=delay)
             delivery.save()
-            transaction.on_commit(partial(queue_delivery, delivery.pk, countdown=delay))
+            after_commit(queue_delivery, delivery.pk, countdown=delay)
         else:
             _finish(delivery, State.FAILED, error=why[:500])
         _record_failure(subscription, why)
@@ -395,5 +406,5 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     fresh = WebhookDelivery.objects.create(
         subscription=subscription, event=delivery.event, ordering_key=delivery.ordering_key
     )
-    transaction.on_commit(partial(queue_delivery, fresh.pk))
+    after_commit(queue_delivery, fresh.pk)
     return fresh

@@ -147,3 +147,21 @@ def test_a_refused_change_sends_nothing(receiver, subscribe, committed):
     with committed(), pytest.raises(ValidationError):
         return_services.return_order_issue(order=order, user=None)
     assert receiver.requests == []
+
+
+def test_an_event_that_cannot_be_made_does_not_undo_the_change(
+    receiver, subscribe, committed, monkeypatch
+):
+    subscribe(events=["return_order.updated"])
+    order = ReturnOrderFactory(description="Before")
+
+    def broken(pk):
+        raise RuntimeError("no payload")
+
+    monkeypatch.setattr("returns.webhook_events.order_data", broken)
+    monkeypatch.setattr("returns.webhook_events.READERS", {"order": broken})
+    with committed():
+        return_services.return_order_update(order=order, user=None, data={"description": "After"})
+    order.refresh_from_db()
+    assert order.description == "After"
+    assert receiver.requests == [] and not WebhookEvent.objects.exists()
