@@ -282,3 +282,20 @@ def test_redelivery_sends_the_same_message_again(receiver, subscribe, committed)
     first, second = receiver.requests
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
     Webhook(secret).verify(second["body"], second["headers"])
+
+
+def test_the_sweep_command(receiver, subscribe, committed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    subscribe()
+    receiver.answer(503)
+    delivery = emit(committed).deliveries.get()
+    make_due(delivery)
+    out = StringIO()
+    with committed():
+        call_command("webhooks_deliver_due", stdout=out)
+    assert out.getvalue().strip() == "1 webhook deliveries queued"
+    delivery.refresh_from_db()
+    assert delivery.state == State.DELIVERED
