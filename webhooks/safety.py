@@ -17,6 +17,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 SCHEMES = ("http", "https")
+# IPv6 prefixes that carry an IPv4 address a gateway forwards to (NAT64, RFC 6052).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class Unresolvable(ValidationError):
+    """The host has no address now: at delivery time a reason to retry, not to give up."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,26 @@ def _allowed() -> tuple[set[str], list]:
     return names, networks
 
 
+def _embedded_ipv4(address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for: IPv4-mapped, 6to4 or NAT64."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _refused_class(address) -> str | None:
     """Why ``address`` is internal, or None for a public one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        why = _refused_class(embedded)
+        if why is not None or address.ipv4_mapped is not None:
+            return why
     checks = (
         ("is_unspecified", _("an unspecified address")),
         ("is_loopback", _("a loopback address")),
@@ -65,7 +87,7 @@ def _resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise ValidationError(_("The host %(host)s cannot be resolved.") % {"host": host}) from exc
+        raise Unresolvable(_("The host %(host)s cannot be resolved.") % {"host": host}) from exc
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -95,14 +117,14 @@ def check_url(url: str) -> Target:
         literal = None
     addresses = [host] if literal is not None else _resolve(host, port)
     if not addresses:
-        raise ValidationError(_("The host %(host)s cannot be resolved.") % {"host": host})
+        raise Unresolvable(_("The host %(host)s cannot be resolved.") % {"host": host})
     host_allowed = host.lower() in names
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if host_allowed or any(address in network for network in networks):
             continue
-        mapped = getattr(address, "ipv4_mapped", None)
-        if mapped is not None and any(mapped in network for network in networks):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and any(embedded in network for network in networks):
             continue
         why = _refused_class(address)
         if why is not None:

@@ -343,15 +343,19 @@ def delivery_attempt(pk: int) -> WebhookDelivery | None:
         delivery.request_body = body
         try:
             target = safety.check_url(subscription.url)
+        except safety.Unresolvable as exc:
+            # As a connection error: the name may resolve again later.
+            answer = sender.Answer(None, "", 0, error=" ".join(exc.messages))
         except ValidationError as exc:
             why = " ".join(exc.messages)
             delivery.response_status, delivery.response_body, delivery.duration_ms = None, "", 0
             _finish(delivery, State.FAILED, error=why[:500])
             _record_failure(subscription, why)
             return delivery
-        answer = sender.post(
-            target, body.encode("utf-8"), headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
-        )
+        else:
+            answer = sender.post(
+                target, body.encode("utf-8"), headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+            )
         delivery.response_status = answer.status
         delivery.response_body = answer.body
         delivery.duration_ms = answer.duration_ms

@@ -126,3 +126,29 @@ def test_a_name_rebound_to_an_internal_address_after_saving_is_not_sent(
     delivery = event.deliveries.get()
     assert delivery.state == WebhookDelivery.State.FAILED
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["[64:ff9b::a00:1]", "[64:ff9b::7f00:1]", "[2002:a00:1::1]", "[2002:a9fe:a9fe::1]"],
+    ids=["nat64-private", "nat64-loopback", "6to4-private", "6to4-link-local"],
+)
+def test_ipv6_forms_of_internal_ipv4_addresses_are_refused(settings, host):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with pytest.raises(ValidationError):
+        safety.check_url(f"http://{host}/x")
+
+
+@pytest.mark.django_db
+def test_a_name_that_stops_resolving_is_retried(receiver, subscribe, committed, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with resolving_to("93.184.216.34"):
+        subscribe(url="http://hooks.example.com/in")
+    with (
+        mock.patch("webhooks.safety.socket.getaddrinfo", side_effect=socket.gaierror("down")),
+        committed(),
+    ):
+        event = services.event_emit(event_type="return_order.created", data={}, ordering_key="k")
+    delivery = event.deliveries.get()
+    assert delivery.state == WebhookDelivery.State.RETRYING
+    assert "cannot be resolved" in delivery.error
