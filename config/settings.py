@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "stock",
     "reports",
     "returns",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -277,7 +278,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Scheduled tasks, queued by `celery -A config beat`; the apps add theirs to this table.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Webhook deliveries whose retry is due (webhooks.services.deliveries_due).
+    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 60.0},
+}
+
+# Webhooks (README, "Webhooks"). Targets on internal addresses are refused unless this list
+# names their host or a network (CIDR) holding their address.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Attempts per delivery (the first and its retries), and the backoff between them.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+# Failed attempts in a row after which a subscription is turned off (0: never).
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
 
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")

@@ -8,6 +8,7 @@ from config import views
 from reports import api as report_api
 from returns.api_urls import project_code_urlpatterns
 from stock.api_urls import part_urlpatterns, stock_urlpatterns
+from webhooks.api_urls import delivery_urlpatterns, subscription_urlpatterns
 
 api_urlpatterns = [
     path("", common_api.ApiRootView.as_view(), name="api-root"),
@@ -33,6 +34,8 @@ api_urlpatterns = [
         common_api.SiteSettingDetail.as_view(),
         name="api-global-setting-detail",
     ),
+    path("webhook/", include(subscription_urlpatterns)),
+    path("webhook-delivery/", include(delivery_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from its own URL (?script), so the
     # page needs no inline script under the Content-Security-Policy.
@@ -54,6 +57,7 @@ urlpatterns = [
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
     path("stock/", include("stock.urls")),
     path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("api/", include(api_urlpatterns)),
     path(
         "media/attachments/<path:path>",

@@ -33,6 +33,7 @@ from tests.factories import (
     PartFactory,
     UserFactory,
 )
+from tests.webhooks.factories import WebhookDeliveryFactory
 from users import services as user_services
 
 
@@ -100,6 +101,8 @@ def build(n: int, user) -> None:
         attempt = {"username": f"guess-{n}-{i}", "ip_address": "127.0.0.1", "user_agent": "t"}
         AccessAttempt.objects.create(**attempt, failures_since_start=3)
         AccessFailureLog.objects.create(**attempt)
+        # A webhook subscription with an event delivered to it.
+        WebhookDeliveryFactory(subscription__owner=user)
 
 
 def changelist_queries(client, model_admin) -> int:

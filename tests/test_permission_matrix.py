@@ -61,6 +61,7 @@ from returns.statuses import ResolutionKind, ReturnOrderStatus
 from tests import factories
 from tests.reports import factories as report_factories
 from tests.returns import factories as return_factories
+from tests.webhooks import factories as webhook_factories
 from users import services as user_services
 from users.models import RuleSet
 from users.roles import ACTIONS, ROLES
@@ -107,6 +108,9 @@ PK_MODELS = {
     "api/order/ro-refund/<int:pk>/": "returns.returnorderrefund",
     "api/order/ro-receipt/<int:pk>/": "returns.returnorderreceipt",
     "api/order/ro-receipt/<int:pk>/undo/": "returns.returnorderreceipt",
+    # The delivery log is guarded by the subscription's permissions.
+    "api/webhook-delivery/<int:pk>/": "webhooks.webhookdelivery",
+    "api/webhook-delivery/<int:pk>/redeliver/": "webhooks.webhookdelivery",
 }
 
 
@@ -184,6 +188,8 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderrefund": _refund,
     "returns.returnorderreceipt": _receipt,
     "reports.reporttemplate": report_factories.ReportTemplateFactory,
+    "webhooks.webhooksubscription": webhook_factories.WebhookSubscriptionFactory,
+    "webhooks.webhookdelivery": webhook_factories.WebhookDeliveryFactory,
 }
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

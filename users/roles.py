@@ -19,6 +19,9 @@ ROLES: dict[str, dict] = {
             "users.apitoken",
             # Report templates are managed by the admin role, as in InvenTree's rulesets.
             "reports.reporttemplate",
+            # Webhook subscriptions send order data to other systems: an administrator's
+            # decision. Their delivery logs are read and redelivered with these permissions.
+            "webhooks.webhooksubscription",
         ],
     },
     "part": {"label": _("Parts"), "models": ["stock.part"]},

@@ -12,6 +12,7 @@ from djmoney.contrib.exchange.models import convert_money
 from djmoney.money import Money
 
 from common import site_settings
+from returns import webhook_events
 from returns.models import (
     FeedState,
     ReturnOrder,
@@ -80,6 +81,8 @@ def _ensure_editable(order: ReturnOrder) -> None:
 
 
 def _history(order, *, kind, user, note="", from_status=None, to_status=None, data=None):
+    # Its webhook events, once the transaction commits (returns.webhook_events).
+    webhook_events.on_history(order.pk, kind, to_status=to_status, data=data)
     return ReturnOrderHistory.objects.create(
         order=order,
         kind=kind,

@@ -14,7 +14,7 @@ from common import reference as references
 from common import site_settings
 from common.services import attachments_delete_for
 from companies.models import Company
-from returns import notifications
+from returns import notifications, webhook_events
 from returns.models import (
     REFERENCE_PATTERN_SETTING,
     ReturnOrder,
@@ -226,6 +226,7 @@ def return_order_update(*, order: ReturnOrder, user, data: dict[str, Any]) -> Re
         recalculate_total(order)
         recalculate_refunded(order)
         order.refresh_from_db()
+    webhook_events.on_order_updated(order.pk)
     return order
 
 

@@ -26,6 +26,7 @@ from returns.statuses import ReturnOrderStatus
 from stock import services as stock_services
 from tests.factories import StockItemFactory, UserFactory
 from tests.pages.test_permission_pages import PAGES
+from tests.webhooks.factories import WebhookDeliveryFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +95,8 @@ def _requested_order(scenario):
 
 def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str]]:
     requested = _requested_order(scenario)
+    # A subscription with a delivery, so its page shows the log and its Redeliver button.
+    hook = WebhookDeliveryFactory(response_status=503, state="retrying").subscription
     special = {
         "returns:authorize": {"pk": requested.pk},
         "returns:decline": {"pk": requested.pk},
@@ -108,6 +111,10 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:picker": {"name": "customer"},  # JSON for the filter panel: not a page
         "returns:choice-edit": {"kind": "reasons", "entry_pk": ReturnReason.objects.get().pk},
+        **{
+            name: {"pk": hook.pk}
+            for name in ("webhooks:detail", "webhooks:edit", "webhooks:delete")
+        },
     }
     urls, unknown = [], []
     for page in PAGES:

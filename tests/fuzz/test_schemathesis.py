@@ -52,6 +52,7 @@ from tests.returns.factories import (
     ReturnOrderLineItemFactory,
     ReturnReasonFactory,
 )
+from tests.webhooks.factories import WebhookDeliveryFactory
 from users import services as user_services
 from users.roles import ROLES
 
@@ -132,6 +133,8 @@ def api_data(db):
     ReturnOrderLineItemFactory(order=order, reason=ReturnReasonFactory())
     ReturnReasonFactory(active=False)
     LinkAttachmentFactory(model_type="company", model_id=order.customer.pk)
+    # A subscription with a logged delivery: rotate, redeliver and the log act on real rows.
+    WebhookDeliveryFactory(state="failed", response_status=500)
     _resolutions()
     return order
 

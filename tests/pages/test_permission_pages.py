@@ -17,6 +17,7 @@ from returns.models import ReturnOrderReceipt
 from tests import factories
 from tests.pages.factories import ExtraLineFactory, LineFactory, OrderFactory
 from tests.returns.factories import ReturnReasonFactory
+from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 from users import services as user_services
 from users.models import RuleSet
 from users.roles import ACTIONS, ROLES
@@ -103,6 +104,15 @@ PAGES = [
     Page("returns:choice-edit", ("GET", "POST"), (STAFF, ("return_order", "change"))),
     Page("returns:choice-active", ("POST",), (STAFF, ("return_order", "change"))),
     Page("returns:choice-delete", ("POST",), (STAFF, ("return_order", "delete"))),
+    # Webhooks: the admin role's flags on subscriptions; the delivery log reads with view,
+    # redelivering and rotating the secret are changes.
+    Page("webhooks:list", ("GET",), (("admin", "view"),)),
+    Page("webhooks:create", ("GET", "POST"), (("admin", "add"),)),
+    Page("webhooks:detail", ("GET",), (("admin", "view"),)),
+    Page("webhooks:edit", ("GET", "POST"), (("admin", "change"),)),
+    Page("webhooks:delete", ("GET", "POST"), (("admin", "delete"),)),
+    Page("webhooks:rotate-secret", ("POST",), (("admin", "change"),)),
+    Page("webhooks:redeliver", ("POST",), (("admin", "change"),)),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
@@ -145,11 +155,26 @@ def _every_flag() -> dict[str, set[str]]:
 
 
 def _url(page: Page) -> str:
+    if page.name == "webhooks:redeliver":
+        delivery = WebhookDeliveryFactory()
+        return reverse(
+            page.name, kwargs={"pk": delivery.subscription_id, "delivery_pk": delivery.pk}
+        )
     order = OrderFactory()
     line = LineFactory(order=order)
     extra = ExtraLineFactory(order=order)
     attachment = factories.LinkAttachmentFactory(model_type="returnorder", model_id=order.pk)
+    hook = WebhookSubscriptionFactory()
     kwargs = {
+        **{
+            name: {"pk": hook.pk}
+            for name in (
+                "webhooks:detail",
+                "webhooks:edit",
+                "webhooks:delete",
+                "webhooks:rotate-secret",
+            )
+        },
         "company-detail": {"pk": order.customer_id},
         "stock-item-detail": {"pk": line.item_id},
         "returns:picker": {"name": "customer"},

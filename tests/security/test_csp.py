@@ -47,6 +47,7 @@ from tests.test_permission_matrix import (
     _model_type_variants,
     prepare_request,
 )
+from tests.webhooks import factories as webhook_factories
 from users.models import RuleSet
 
 SANDBOX = "sandbox; default-src 'none'"
@@ -168,6 +169,7 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     ),
     "axes.accesslog": lambda: AccessLog.objects.create(**_axes_fields()),
     "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(**_axes_fields()),
+    "webhooks.webhookevent": webhook_factories.WebhookEventFactory,
 }
 
 
@@ -302,6 +304,14 @@ def _media_probes(route: Route, superuser) -> list[Probe]:
 PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
     "company-detail": lambda: {"pk": factories.CustomerFactory().pk},
     "stock-item-detail": lambda: {"pk": factories.StockItemFactory().pk},
+    **{
+        f"webhooks:{name}": lambda: {"pk": webhook_factories.WebhookSubscriptionFactory().pk}
+        for name in ("detail", "edit", "delete", "rotate-secret")
+    },
+    "webhooks:redeliver": lambda: {
+        "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
+        "delivery_pk": delivery.pk,
+    },
 }
 
 
