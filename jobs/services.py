@@ -148,7 +148,10 @@ def _succeed(job: Job, result: registry.JobResult | None) -> None:
     if result is not None:
         content = result.content
         file = ContentFile(content) if isinstance(content, bytes | str) else File(content)
-        job.result.save(result.filename, file, save=False)
+        try:
+            job.result.save(result.filename, file, save=False)
+        finally:
+            file.close()
         stored = job.result.name
     now = timezone.now()
     updated = _this_run(job).update(
