@@ -20,6 +20,7 @@ from djmoney.money import Money
 from playwright.sync_api import Page, expect
 
 from common import site_settings
+from jobs.models import Job
 from returns import services
 from returns.models import ReturnOrder, ReturnReason
 from returns.statuses import ReturnOrderStatus
@@ -108,6 +109,16 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         "returns:transition-confirm": {"pk": order.pk, "action": "cancel"},
         "returns:picker": {"name": "customer"},  # JSON for the filter panel: not a page
         "returns:choice-edit": {"kind": "reasons", "entry_pk": ReturnReason.objects.get().pk},
+        # A print in progress, the job page's busiest state.
+        "jobs:detail": {
+            "pk": Job.objects.create(
+                kind="report.print",
+                user=scenario.user,
+                state=Job.State.RUNNING,
+                progress=40,
+                message="Rendered 4 of 10",
+            ).pk
+        },
     }
     urls, unknown = [], []
     for page in PAGES:

@@ -4,6 +4,7 @@ import pytest
 
 from jobs import registry
 from jobs.registry import JobResult, TransientError
+from tests.jobs import celery_worker
 
 
 class Calls:
@@ -30,3 +31,8 @@ def echo_kind():
     registry.register("test.echo", echo, label="Echo")
     yield calls
     registry._kinds.pop("test.echo", None)
+
+
+# The real worker (tests/jobs/celery_worker.py) for the tests that ask for it.
+worker = celery_worker.worker
+ran = celery_worker.ran
