@@ -44,6 +44,7 @@ from tests.factories import (
     StockItemTrackingFactory,
     UserFactory,
 )
+from tests.jobs.factories import FinishedJobFactory, JobFactory
 from tests.returns.factories import (
     CustomerBulkStockItemFactory,
     ProjectCodeFactory,
@@ -132,6 +133,8 @@ def api_data(db):
     ReturnOrderLineItemFactory(order=order, reason=ReturnReasonFactory())
     ReturnReasonFactory(active=False)
     LinkAttachmentFactory(model_type="company", model_id=order.customer.pk)
+    JobFactory(user=None)
+    FinishedJobFactory(user=None)
     _resolutions()
     return order
 
