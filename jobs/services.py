@@ -207,7 +207,12 @@ def job_run(pk: int) -> RunOutcome:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         _fail(job, error_text(exc))
         return RunOutcome("failed")
-    _succeed(job, result)
+    try:
+        _succeed(job, result)
+    except Exception as exc:  # storing the result failed: say so rather than stay "running"
+        logger.exception("Job %s (%s) could not store its result", job.pk, job.kind)
+        _fail(job, error_text(exc))
+        return RunOutcome("failed")
     return RunOutcome("succeeded")
 
 

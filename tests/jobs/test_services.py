@@ -215,3 +215,19 @@ def test_expired_and_long_revoked_api_tokens_are_pruned_by_a_scheduled_job(
     assert job.state == Job.State.SUCCEEDED
     assert job.message == "Deleted 2 expired or revoked API token(s)."
     assert not ApiToken.objects.filter(pk__in=[expired.pk, revoked.pk]).exists()
+
+
+def test_a_result_that_cannot_be_stored_fails_the_job(echo_kind, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    def refuse(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", refuse)
+    job = JobFactory()
+
+    assert services.job_run(job.pk).state == "failed"
+
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert "No space left" in job.error
