@@ -183,7 +183,8 @@ def job_run(pk: int) -> RunOutcome:
         with _heartbeat(job):
             result = kind.function(job, partial(job_progress, job))
     except kind.retry_on as exc:
-        close_old_connections()
+        if not connection.in_atomic_block:  # a database error may have broken the connection
+            close_old_connections()
         if job.attempts < _setting("JOBS_MAX_ATTEMPTS"):
             countdown = retry_countdown(job.attempts)
             logger.warning(

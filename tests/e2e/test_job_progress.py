@@ -6,6 +6,7 @@ SQLite's shared in-memory database cannot do while one of them writes: PostgreSQ
 """
 
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -14,14 +15,17 @@ from playwright.sync_api import expect
 from common import site_settings
 from jobs.models import Job
 from reports import services as report_services
+from reports.models import ReportTemplate
 from tests.jobs import celery_worker
 from tests.pages.factories import OrderFactory
+from tests.reports.factories import ReportTemplateFactory
 
 pytestmark = pytest.mark.e2e
 
 worker = celery_worker.worker
 ran = celery_worker.ran
 
+ROOT = Path(__file__).resolve().parents[2]
 ORDERS = 8
 SECONDS_PER_ORDER = 0.5
 
@@ -51,6 +55,10 @@ def test_a_long_print_shows_its_progress_on_the_job_page(
     request.getfixturevalue("worker")
     settings.REPORT_PRINT_JOB_THRESHOLD = 3
     site_settings.set_value("RETURNORDER_ENABLED", True)
+    # One report template, so Print prints at once (an earlier transactional test may have
+    # flushed the one the migration installs).
+    ReportTemplate.objects.all().delete()
+    ReportTemplateFactory(source=(ROOT / "reports/defaults/return_order.html").read_text())
     orders = [OrderFactory(customer=scenario.customer) for _ in range(ORDERS)]
 
     page = new_page()
