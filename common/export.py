@@ -198,11 +198,61 @@ def export_response(*, table: Table, queryset: QuerySet, export_format: str):
     return response
 
 
+def export_is_large(queryset: QuerySet, threshold: int) -> bool:
+    """Whether ``queryset`` has more than ``threshold`` rows, in one query that reads at most
+    one row past the threshold (no count of the whole result)."""
+    return queryset.order_by().values("pk")[threshold : threshold + 1].exists()
+
+
+def export_write(
+    *, table: Table, rows: Iterable[tuple], export_format: str, handle, on_rows=None
+) -> None:
+    """Write the whole export to the binary file ``handle``, as ``export_response`` would
+    send it; ``on_rows(count)`` is called after each chunk of rows written."""
+
+    def counted(rows):
+        for count, row in enumerate(rows, start=1):
+            yield row
+            if on_rows is not None and count % CHUNK_SIZE == 0:
+                on_rows(count)
+
+    rows = counted(rows)
+    if export_format == "xlsx":
+        source = _xlsx_file(table.name, table.headers, rows)
+        with source:
+            while chunk := source.read(1 << 20):
+                handle.write(chunk)
+        return
+    stream = _csv_stream if export_format == "csv" else _json_stream
+    for text in stream(table.headers, rows):
+        handle.write(text.encode("utf-8"))
+
+
+def rows_in_key_order(table: Table, queryset: QuerySet, keys: list[int]) -> Iterator[tuple]:
+    """The rows of ``queryset`` whose primary keys are ``keys``, in that order, read a chunk
+    of keys at a time (so the order of a list request is kept without sorting it again)."""
+    for start in range(0, len(keys), CHUNK_SIZE):
+        chunk = keys[start : start + CHUNK_SIZE]
+        found = {
+            obj.pk: obj
+            for obj in table.prepare(queryset.filter(pk__in=chunk)).iterator(chunk_size=CHUNK_SIZE)
+        }
+        for key in chunk:
+            obj = found.get(key)
+            if obj is not None:
+                yield tuple(column.value(obj) for column in table.columns)
+
+
 class DataExportMixin:
     # For a DRF list view: ``?export=…`` answers with the file instead of the JSON list.
     # (A comment, not a docstring: the schema would show it as every list's description.)
 
     export_table: Table | None = None
+
+    def export_in_background(self, queryset: QuerySet, export_format: str):
+        """A response for an export too large to answer with the file, or None to answer
+        with the file. A view whose exports may run as jobs overrides it."""
+        return None
 
     @extend_schema(
         parameters=[
@@ -223,6 +273,9 @@ class DataExportMixin:
         if export_format is None or self.export_table is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
+        background = self.export_in_background(queryset, export_format)
+        if background is not None:
+            return background
         return export_response(
             table=self.export_table, queryset=queryset, export_format=export_format
         )

@@ -12,5 +12,9 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("boomerang")
+# The app of every thread: shared tasks queued from a thread other than the one that imported
+# this module (gunicorn's threads, the live test server) would otherwise resolve against
+# Celery's unconfigured fallback app.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

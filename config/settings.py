@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "common",
     "users",
+    "jobs",
     "companies",
     "stock",
     "reports",
@@ -277,11 +279,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Scheduled tasks, queued by `celery -A config beat`; the apps add theirs to this table.
-CELERY_BEAT_SCHEDULE: dict = {
-    # Webhook deliveries whose retry is due (webhooks.services.deliveries_due).
-    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 60.0},
-}
 
 # Webhooks (README, "Webhooks"). Targets on internal addresses are refused unless this list
 # names their host or a network (CIDR) holding their address.
@@ -293,6 +290,54 @@ WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "3
 WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
 # Failed attempts in a row after which a subscription is turned off (0: never).
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
+# Scheduled tasks, queued by `celery -A config beat`. "jobs.scheduled" records its work as a
+# job of the kind named (see the job list); the sweep fails jobs whose worker has died.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-stale-jobs": {"task": "jobs.sweep", "schedule": 60.0},
+    # Webhook deliveries whose retry is due (webhooks.services.deliveries_due).
+    "webhooks-deliver-due": {"task": "webhooks.deliver_due", "schedule": 60.0},
+    "check-overdue-return-orders": {
+        "task": "jobs.scheduled",
+        "schedule": crontab(minute=0, hour=int(os.environ.get("OVERDUE_CHECK_HOUR", "6"))),
+        "args": ("returns.check_overdue",),
+    },
+    "prune-report-outputs": {
+        "task": "jobs.scheduled",
+        "schedule": crontab(minute=15, hour=3),
+        "args": ("reports.prune_outputs",),
+    },
+    "prune-api-tokens": {
+        "task": "jobs.scheduled",
+        "schedule": crontab(minute=30, hour=3),
+        "args": ("users.prune_tokens",),
+    },
+    "prune-job-results": {
+        "task": "jobs.scheduled",
+        "schedule": crontab(minute=45, hour=3),
+        "args": ("jobs.prune_results",),
+    },
+}
+
+# Jobs (jobs/services.py). A running job beats every JOBS_HEARTBEAT_INTERVAL seconds; one
+# whose last beat is older than JOBS_HEARTBEAT_TIMEOUT is failed by the sweep. A transient
+# error (connection, SMTP, database) runs it again after JOBS_RETRY_BACKOFF seconds, doubled
+# each time up to JOBS_RETRY_BACKOFF_MAX, for at most JOBS_MAX_ATTEMPTS runs in all.
+JOBS_HEARTBEAT_INTERVAL = float(os.environ.get("JOBS_HEARTBEAT_INTERVAL", "30"))
+JOBS_HEARTBEAT_TIMEOUT = int(os.environ.get("JOBS_HEARTBEAT_TIMEOUT", "300"))
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "5"))
+JOBS_RETRY_BACKOFF = float(os.environ.get("JOBS_RETRY_BACKOFF", "10"))
+JOBS_RETRY_BACKOFF_MAX = float(os.environ.get("JOBS_RETRY_BACKOFF_MAX", "600"))
+# Finished jobs and their files are deleted this many days after they finish.
+JOBS_RESULT_DAYS = int(os.environ.get("JOBS_RESULT_DAYS", "7"))
+# Printed report PDFs and revoked or expired API tokens are deleted after this many days.
+REPORT_OUTPUT_DAYS = int(os.environ.get("REPORT_OUTPUT_DAYS", "7"))
+API_TOKEN_PRUNE_DAYS = int(os.environ.get("API_TOKEN_PRUNE_DAYS", "30"))
+# A print of more orders than this, or an export of more rows than this, runs as a job.
+REPORT_PRINT_JOB_THRESHOLD = int(os.environ.get("REPORT_PRINT_JOB_THRESHOLD", "20"))
+EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
+# Notification e-mails: tries per message, and the first wait between them (doubled each time).
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "30"))
 
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")

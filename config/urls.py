@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from common import api as common_api
 from config import views
+from jobs import api as job_api
 from reports import api as report_api
 from returns.api_urls import project_code_urlpatterns
 from stock.api_urls import part_urlpatterns, stock_urlpatterns
@@ -25,6 +26,7 @@ api_urlpatterns = [
         common_api.MetadataView.as_view(),
         name="api-metadata",
     ),
+    path("job/", include("jobs.api_urls")),
     path("order/", include("returns.api_urls")),
     path("project-code/", include(project_code_urlpatterns)),
     path("report/", include("reports.api_urls")),
@@ -58,6 +60,7 @@ urlpatterns = [
     path("stock/", include("stock.urls")),
     path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("jobs/", include("jobs.urls")),
     path("api/", include(api_urlpatterns)),
     path(
         "media/attachments/<path:path>",
@@ -68,6 +71,11 @@ urlpatterns = [
         "media/report/<int:pk>/<str:filename>",
         report_api.ReportOutputDownload.as_view(),
         name="report-output-download",
+    ),
+    path(
+        "media/job/<int:pk>/<str:filename>",
+        job_api.JobResultDownload.as_view(),
+        name="job-result-download",
     ),
 ]
 

@@ -29,6 +29,7 @@ from reports.serializers import (
     ReportOutputSerializer,
     ReportPrintSerializer,
     ReportTemplateSerializer,
+    print_job_representation,
 )
 
 
@@ -84,7 +85,9 @@ class ReportPrint(generics.GenericAPIView):
     """``POST /api/report/print/`` with ``{"template": id, "items": [pk, ...]}``.
 
     Renders in the request and answers 201 with the output record; several items make one
-    PDF. A template that fails to render is a 400 naming the template and the error.
+    PDF. A template that fails to render is a 400 naming the template and the error. More
+    items than REPORT_PRINT_JOB_THRESHOLD run as a job: the answer (the same fields) says
+    ``complete: false`` and names the job to follow (``job``, ``job_url``).
     """
 
     serializer_class = ReportPrintSerializer
@@ -110,11 +113,14 @@ class ReportPrint(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        output = services.report_print(
-            template=serializer.validated_data["template"],
-            items=serializer.validated_data["items"],
-            user=request.user,
-        )
+        template = serializer.validated_data["template"]
+        items = serializer.validated_data["items"]
+        if services.print_runs_as_job(items):
+            job = services.report_print_start(template=template, items=items, user=request.user)
+            job.refresh_from_db()  # without a worker it has already run, after the commit
+            data = print_job_representation(job, template=template)
+            return Response(data, status=status.HTTP_201_CREATED)
+        output = services.report_print(template=template, items=items, user=request.user)
         data = ReportOutputSerializer(output, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 

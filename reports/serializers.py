@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -90,6 +91,8 @@ class ReportOutputSerializer(BaseModelSerializer):
     output_type = serializers.SerializerMethodField()
     template_name = serializers.SerializerMethodField()
     errors = serializers.SerializerMethodField()
+    job = serializers.SerializerMethodField()
+    job_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ReportOutput
@@ -108,10 +111,12 @@ class ReportOutputSerializer(BaseModelSerializer):
             "complete",
             "output",
             "errors",
+            "job",
+            "job_url",
         ]
         read_only_fields = fields
 
-    def get_output(self, output) -> str:
+    def get_output(self, output) -> str | None:
         return output.get_absolute_url()
 
     def get_total(self, output) -> int:
@@ -130,3 +135,37 @@ class ReportOutputSerializer(BaseModelSerializer):
 
     def get_errors(self, output) -> dict | None:
         return None
+
+    def get_job(self, output) -> int | None:
+        """The job to follow when the print runs in the background (``complete`` false)."""
+        return None
+
+    def get_job_url(self, output) -> str | None:
+        return None
+
+
+def print_job_representation(job, *, template: ReportTemplate) -> dict:
+    """A print running as a job, in the shape of ``ReportOutputSerializer``: ``pk`` and
+    ``job`` are the job's id, ``job_url`` its API URL, ``complete`` false until it has
+    succeeded, and ``output`` the PDF's URL once it has."""
+    items = job.params.get("items", [])
+    total = len(items)
+    errors = {"template": [job.error]} if job.state == job.State.FAILED else None
+    return {
+        "pk": job.pk,
+        "created": serializers.DateTimeField().to_representation(job.created),
+        "user": job.user_id,
+        "template": template.pk,
+        "template_name": template.name,
+        "model_type": template.model_type,
+        "items": items,
+        "filename": job.result_name,
+        "output_type": "report",
+        "total": total,
+        "progress": job.progress * total // 100,
+        "complete": job.state == job.State.SUCCEEDED,
+        "output": job.output_url,
+        "errors": errors,
+        "job": job.pk,
+        "job_url": reverse("api-job-detail", kwargs={"pk": job.pk}),
+    }

@@ -17,9 +17,11 @@ from reports import engine, registry
 from reports.context import Record, user_record
 from reports.models import ReportOutput, ReportTemplate
 
-# A print renders in the request (Boomerang has no task queue), at about 0.15 s per one-page
-# order on one core (bench/report_render.py): this keeps a request well under a minute.
+# A print of up to REPORT_PRINT_JOB_THRESHOLD items renders in the request, at about 0.15 s
+# per one-page order on one core (bench/report_render.py); this caps one rendered in a
+# request well under a minute. A larger print runs as a job (``report_print_start``), uncapped.
 MAX_PRINT_ITEMS = 100
+PRINT_JOB_KIND = "report.print"
 
 # Changing any of these changes what the template prints, so the revision goes up.
 RENDERING_FIELDS = ("source", "filename_pattern", "page_size", "landscape", "merge", "model_type")
@@ -133,7 +135,9 @@ def _filename(template: ReportTemplate, context: dict) -> str:
     return name if name.lower().endswith(".pdf") else f"{name}.pdf"
 
 
-def report_render(*, template: ReportTemplate, instances: Sequence, user) -> RenderedReport:
+def report_render(
+    *, template: ReportTemplate, instances: Sequence, user, on_rendered=None
+) -> RenderedReport:
     """Render ``template`` for ``instances`` into one PDF.
 
     Without ``merge`` each instance is rendered as its own document and the pages are joined;
@@ -152,9 +156,15 @@ def report_render(*, template: ReportTemplate, instances: Sequence, user) -> Ren
     contexts = [{**base, "instances": per_instance}] if template.merge else per_instance
     from reports import pdf  # WeasyPrint is heavy to import: load it on the first print
 
-    htmls = (_render_html(template, compiled, context) for context in contexts)
+    def htmls():
+        for done, context in enumerate(contexts, start=1):
+            html = _render_html(template, compiled, context)
+            if on_rendered is not None:
+                on_rendered(done, len(contexts))
+            yield html
+
     try:
-        data, pages = pdf.html_to_pdf(htmls)
+        data, pages = pdf.html_to_pdf(htmls())
     except ReportRenderError:
         raise
     except Exception as exc:
@@ -162,11 +172,14 @@ def report_render(*, template: ReportTemplate, instances: Sequence, user) -> Ren
     return RenderedReport(pdf=data, filename=_filename(template, per_instance[0]), pages=pages)
 
 
-def report_instances(*, template: ReportTemplate, items: Sequence[int], user) -> list:
+def report_instances(
+    *, template: ReportTemplate, items: Sequence[int], user, limited: bool = True
+) -> list:
     """The objects ``items`` names, loaded for the template's context, in the order given.
 
     Raises PermissionDenied unless ``user`` may view that model, and a ValidationError on
-    ``items`` for a disabled template, too many items or ids that do not exist.
+    ``items`` for a disabled template, too many items (more than MAX_PRINT_ITEMS, unless not
+    ``limited``) or ids that do not exist.
     """
     entry = registry.get(template.model_type)
     if entry is None:
@@ -179,7 +192,7 @@ def report_instances(*, template: ReportTemplate, items: Sequence[int], user) ->
     pks = list(dict.fromkeys(int(pk) for pk in items))
     if not pks:
         raise ValidationError({"items": [_("Select at least one item to print.")]})
-    if len(pks) > MAX_PRINT_ITEMS:
+    if limited and len(pks) > MAX_PRINT_ITEMS:
         raise ValidationError({"items": [_("Print at most %d items at once.") % MAX_PRINT_ITEMS]})
     found = {instance.pk: instance for instance in entry.queryset().filter(pk__in=pks)}
     missing = [pk for pk in pks if pk not in found]
@@ -218,6 +231,54 @@ def report_print(*, template: ReportTemplate, items: Sequence[int], user) -> Rep
         output.output.delete(save=False)
         raise
     return output
+
+
+def print_runs_as_job(items: Sequence[int]) -> bool:
+    """Whether a print of ``items`` is large enough to run as a job (REPORT_PRINT_JOB_THRESHOLD)."""
+    return len(set(items)) > settings.REPORT_PRINT_JOB_THRESHOLD
+
+
+def report_print_start(*, template: ReportTemplate, items: Sequence[int], user):
+    """Check a print as ``report_print`` does, with no cap on its size, and run it as a job
+    whose result is the PDF (see ``report_print_job``). Returns the job."""
+    from jobs.services import job_start
+
+    instances = report_instances(template=template, items=items, user=user, limited=False)
+    with transaction.atomic():
+        return job_start(
+            kind=PRINT_JOB_KIND,
+            user=user,
+            params={"template": template.pk, "items": [instance.pk for instance in instances]},
+        )
+
+
+def report_print_job(job, progress):
+    """The job of a large print: render every order, reporting each, and keep the PDF."""
+    from jobs.registry import JobResult
+
+    template = ReportTemplate.objects.filter(pk=job.params.get("template")).first()
+    if template is None:
+        raise ValidationError({"template": [_("The report template no longer exists.")]})
+    instances = report_instances(
+        template=template, items=job.params.get("items", []), user=job.user, limited=False
+    )
+    progress(1, _("Rendering %d documents") % len(instances))
+
+    def rendered(done: int, total: int) -> None:
+        # Rendering the HTML is most of the work; writing the PDF is the last 10 %.
+        progress(done * 90 // total, _("Rendered %(done)d of %(total)d") % locals())
+
+    result = report_render(
+        template=template, instances=instances, user=job.user, on_rendered=rendered
+    )
+    progress(95, _("Writing the PDF (%d pages)") % result.pages)
+    return JobResult(filename=result.filename, content=result.pdf)
+
+
+def report_outputs_prune_job(job, progress):
+    days = settings.REPORT_OUTPUT_DAYS
+    count = report_outputs_prune(older_than=datetime.timedelta(days=days))
+    progress(100, _("Deleted %(count)d report output(s) older than %(days)d day(s).") % locals())
 
 
 def report_outputs_prune(*, older_than: datetime.timedelta) -> int:

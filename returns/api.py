@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django_filters import rest_framework as df
 from djmoney.money import Money
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -103,7 +104,36 @@ class ReturnOrderMixin(ServiceWriteMixin):
         return selectors.return_order_list()
 
 
-class ReturnOrderList(DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIView):
+class ExportJobMixin:
+    """Exports of more than EXPORT_JOB_THRESHOLD rows run as a job: the answer is a 202 with
+    the job to follow (``job``, ``job_url``) and, once it has succeeded, ``output``."""
+
+    def export_in_background(self, queryset, export_format):
+        if not exports.export_runs_as_job(queryset):
+            return None
+        job = exports.export_start(
+            table=self.export_table,
+            queryset=queryset,
+            export_format=export_format,
+            user=self.request.user,
+        )
+        job.refresh_from_db()  # without a worker it has already run, after the commit
+        data = {
+            "pk": job.pk,
+            "output_type": "export",
+            "total": len(job.params["keys"]),
+            "complete": job.state == job.State.SUCCEEDED,
+            "output": job.output_url,
+            "errors": {"export": [job.error]} if job.state == job.State.FAILED else None,
+            "job": job.pk,
+            "job_url": reverse("api-job-detail", kwargs={"pk": job.pk}),
+        }
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReturnOrderList(
+    ExportJobMixin, DataExportMixin, ReturnOrderMixin, generics.ListCreateAPIView
+):
     # Each row carries ten joined tables and three line counts: a deep page must not build
     # them for every row it skips.
     pagination_class = ReturnOrderPagination
@@ -521,7 +551,7 @@ class LineMixin(ServiceWriteMixin):
         return True
 
 
-class ReturnOrderLineList(DataExportMixin, LineMixin, generics.ListCreateAPIView):
+class ReturnOrderLineList(ExportJobMixin, DataExportMixin, LineMixin, generics.ListCreateAPIView):
     # Lines join their order, item, part, location and customer: see ReturnOrderList.
     pagination_class = KeysFirstPagination
     filterset_class = LineFilter

@@ -20,6 +20,17 @@ class ReturnsConfig(AppConfig):
         model_types.register(ReturnOrderLineItem)
         model_types.register(ReturnOrderExtraLine)
 
+        from jobs import registry as job_registry
+        from returns import exports
+        from returns.jobs import check_overdue
+
+        job_registry.register(
+            exports.EXPORT_JOB_KIND, exports.export_job, label=_("Exporting return orders")
+        )
+        job_registry.register(
+            "returns.check_overdue", check_overdue, label=_("Checking for overdue return orders")
+        )
+
         from reports import registry as report_registry
         from returns import reports
 

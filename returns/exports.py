@@ -141,3 +141,71 @@ def lines_of_orders(
     return ReturnOrderLineItem.objects.filter(order__in=orders.values("pk")).order_by(
         *ordering, "order_id", "pk"
     )
+
+
+# -- exports too large for a request: a job whose result is the file ----------------------
+
+EXPORT_JOB_KIND = "returns.export"
+TABLES = {ORDER_TABLE.name: ORDER_TABLE, LINE_TABLE.name: LINE_TABLE}
+VIEW_PERMISSIONS = {
+    ORDER_TABLE.name: ("returns.view_returnorder",),
+    LINE_TABLE.name: ("returns.view_returnorder", "returns.view_returnorderlineitem"),
+}
+
+
+def export_runs_as_job(queryset: QuerySet) -> bool:
+    """Whether an export of ``queryset`` has more rows than EXPORT_JOB_THRESHOLD."""
+    from django.conf import settings
+
+    from common.export import export_is_large
+
+    return export_is_large(queryset, settings.EXPORT_JOB_THRESHOLD)
+
+
+def export_start(*, table: Table, queryset: QuerySet, export_format: str, user):
+    """Run the export of ``queryset`` (its rows now, in its order) as a job."""
+    from django.db import transaction
+
+    from jobs.services import job_start
+
+    keys = list(queryset.values_list("pk", flat=True))
+    with transaction.atomic():
+        return job_start(
+            kind=EXPORT_JOB_KIND,
+            user=user,
+            params={"table": table.name, "format": export_format, "keys": keys},
+        )
+
+
+def export_job(job, progress):
+    """Write the export the job's parameters name; its file is the job's result."""
+    import tempfile
+
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from common.export import export_filename, export_write, rows_in_key_order
+    from jobs.registry import JobResult
+    from returns import selectors
+
+    table = TABLES[job.params["table"]]
+    if job.user is None or not job.user.has_perms(VIEW_PERMISSIONS[table.name]):
+        raise PermissionDenied(_("You may no longer view these rows."))
+    base = selectors.return_order_list() if table is ORDER_TABLE else ReturnOrderLineItem.objects
+    keys = job.params["keys"]
+    total = max(len(keys), 1)
+
+    def written(count: int) -> None:
+        progress(count * 99 // total, _("Exported %(count)d of %(total)d rows") % locals())
+
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (closed once stored)
+    export_write(
+        table=table,
+        rows=rows_in_key_order(table, base.all(), keys),
+        export_format=job.params["format"],
+        handle=handle,
+        on_rows=written,
+    )
+    handle.seek(0)
+    progress(100, _("Exported %d rows") % len(keys))
+    return JobResult(filename=export_filename(table, job.params["format"]), content=handle)

@@ -1,12 +1,10 @@
-"""E-mail notifications to an order's responsible owner. Called only after commit."""
-
-import logging
+"""E-mail notifications to an order's responsible owner, queued in the transaction of the
+change they report and sent after it commits."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.mail import send_mass_mail
 
-logger = logging.getLogger(__name__)
+from jobs.mail import mail_queue
 
 
 def owner_recipients(owner, *, exclude=None) -> list[str]:
@@ -24,9 +22,12 @@ def owner_recipients(owner, *, exclude=None) -> list[str]:
     return sorted({u.email for u in users if u.email and u.is_active and u.pk != exclude_pk})
 
 
-def send_order_notification(
+def queue_order_notification(
     *, order, subject: str, body: str, exclude_user=None, extra_users=()
 ) -> int:
+    """Record one e-mail per recipient in the current transaction; each is sent by a task
+    after it commits, at most once, retried while the mail server fails (``jobs.mail``).
+    Returns how many were queued."""
     recipients = set(owner_recipients(order.responsible, exclude=exclude_user))
     recipients.update(u.email for u in extra_users if u is not None and u.email and u.is_active)
     if not recipients:
@@ -36,14 +37,6 @@ def send_order_notification(
         f"{body}\n\n{order.reference} - {order.customer.name if order.customer_id else ''}\n{url}\n"
     )
     prefix = f"[{settings.BOOMERANG_INSTANCE_NAME}] "
-    try:
-        return send_mass_mail(
-            [
-                (prefix + subject, message, settings.DEFAULT_FROM_EMAIL, [to])
-                for to in sorted(recipients)
-            ],
-            fail_silently=False,
-        )
-    except Exception:  # a mail server outage must not break the request that committed
-        logger.exception("Could not send notification for return order %s", order.pk)
-        return 0
+    for to in sorted(recipients):
+        mail_queue(subject=prefix + subject, body=message, to=[to])
+    return len(recipients)

@@ -14,6 +14,7 @@ from common.exchange import set_rate
 from common.services import attachment_create
 from companies import services as company_services
 from companies.models import Address
+from jobs.models import Job, OutgoingMail
 from reports.models import ReportOutput, ReportTemplate
 from returns import services as return_services
 from returns.models import (
@@ -93,6 +94,8 @@ def build(n: int, user) -> None:
             output=f"report/outputs/{n}-{i}.pdf",
             filename=f"ReturnOrder-{order.reference}.pdf",
         )
+        Job.objects.create(kind="jobs.prune_results", user=user if i % 2 else None)
+        OutgoingMail.objects.create(subject=f"Mail {i}", body="Body", to=["a@example.com"])
         group = Group.objects.create(name=f"group {n}-{i}")
         user_services.group_set_role(group=group, role="stock", view=True)
         user_services.api_token_create(user=user, name=f"token {i}")

@@ -59,6 +59,7 @@ from returns.models import (
 )
 from returns.statuses import ResolutionKind, ReturnOrderStatus
 from tests import factories
+from tests.jobs import factories as job_factories
 from tests.reports import factories as report_factories
 from tests.returns import factories as return_factories
 from tests.webhooks import factories as webhook_factories
@@ -74,6 +75,10 @@ ANONYMOUS_OR_SPECIAL = {
     "api/^.*$": "catch-all: a JSON 404 for every path Boomerang does not serve",
     "media/attachments/<path:path>": "file download: login plus a per-attachment visibility check",
     "media/report/<int:pk>/<str:filename>": "printed PDF: login, served only to whoever printed it",
+    "media/job/<int:pk>/<str:filename>": "a job's file: login, served only to the job's user",
+    # A job is its user's: to anyone else it is a 404, so the matrix's callers (who own no
+    # job) cannot read one; tests/jobs/test_api.py runs the owner, others and anonymous.
+    "api/job/<int:pk>/": "one of the caller's own jobs",
     # Role-checked (returns.view_returnorder), but it answers text/calendar, not JSON, and also
     # takes a calendar key; tests/calendar/test_feed.py runs the same four callers against it.
     "api/order/calendar/return-order/calendar.ics": "iCalendar feed (text/calendar)",
@@ -86,6 +91,7 @@ SELF_SERVICE = {
     "api/user/token/": "issues a token to the caller",
     "api/user/tokens/": "lists the caller's own tokens",
     "api/user/tokens/<int:pk>/": "revokes one of the caller's own tokens",
+    "api/job/": "lists the caller's own jobs",
 }
 
 # Endpoints every logged-in user reads and only staff write.
@@ -190,6 +196,7 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "reports.reporttemplate": report_factories.ReportTemplateFactory,
     "webhooks.webhooksubscription": webhook_factories.WebhookSubscriptionFactory,
     "webhooks.webhookdelivery": webhook_factories.WebhookDeliveryFactory,
+    "jobs.job": job_factories.JobFactory,
 }
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

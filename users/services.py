@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from common.sql import ReusedQuery
@@ -139,6 +139,18 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     token.revoked = True
     token.save(update_fields=["revoked"])
     return token
+
+
+def api_tokens_prune(*, older_than: datetime.timedelta) -> int:
+    """Delete tokens that expired more than ``older_than`` ago, and revoked tokens not used
+    (or, never used, created) in that time; they can never authenticate again."""
+    cutoff = timezone.now() - older_than
+    expired = Q(expiry__lt=timezone.localdate() - older_than)
+    revoked = Q(revoked=True) & (
+        Q(last_seen__lt=cutoff) | Q(last_seen__isnull=True, created__lt=cutoff)
+    )
+    count, _by_model = ApiToken.objects.filter(expired | revoked).delete()
+    return count
 
 
 def _token_lookup(key_hash):

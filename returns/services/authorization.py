@@ -11,7 +11,6 @@ A line's ``authorized_quantity`` is empty on orders that never needed authorizat
 """
 
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -159,14 +158,11 @@ def _check_second_person(order: ReturnOrder, user) -> None:
 
 
 def _notify(order: ReturnOrder, *, user, subject: str, body: str) -> None:
-    transaction.on_commit(
-        partial(
-            notifications.send_order_notification,
-            order=order,
-            subject=subject,
-            body=body,
-            exclude_user=user,
-        )
+    notifications.queue_order_notification(
+        order=order,
+        subject=subject,
+        body=body,
+        exclude_user=user,
     )
 
 

@@ -1,7 +1,6 @@
 """Orders: references, creation, edits, deletion, the status workflow and overdue notices."""
 
 import datetime
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -264,15 +263,12 @@ def return_order_issue(*, order: ReturnOrder, user, note: str = "") -> ReturnOrd
     order, previous = _transition(order=order, transition=Transition.ISSUE, user=user)
     order.issue_date = timezone.localdate()
     _save_transition(order, previous, user=user, note=note, fields=["issue_date"])
-    transaction.on_commit(
-        partial(
-            notifications.send_order_notification,
-            order=order,
-            subject=_("Return order %(reference)s issued") % {"reference": order.reference},
-            body=_("Return order %(reference)s has been issued to the customer.")
-            % {"reference": order.reference},
-            exclude_user=user,
-        )
+    notifications.queue_order_notification(
+        order=order,
+        subject=_("Return order %(reference)s issued") % {"reference": order.reference},
+        body=_("Return order %(reference)s has been issued to the customer.")
+        % {"reference": order.reference},
+        exclude_user=user,
     )
     return order
 
@@ -289,15 +285,11 @@ def return_order_cancel(*, order: ReturnOrder, user, note: str = "") -> ReturnOr
     """Any open status → CANCELLED; tells the responsible owner."""
     order, previous = _transition(order=order, transition=Transition.CANCEL, user=user)
     _save_transition(order, previous, user=user, note=note, fields=[])
-    transaction.on_commit(
-        partial(
-            notifications.send_order_notification,
-            order=order,
-            subject=_("Return order %(reference)s cancelled") % {"reference": order.reference},
-            body=_("Return order %(reference)s has been cancelled.")
-            % {"reference": order.reference},
-            exclude_user=user,
-        )
+    notifications.queue_order_notification(
+        order=order,
+        subject=_("Return order %(reference)s cancelled") % {"reference": order.reference},
+        body=_("Return order %(reference)s has been cancelled.") % {"reference": order.reference},
+        exclude_user=user,
     )
     return order
 
@@ -376,16 +368,12 @@ def return_orders_notify_overdue(*, today: datetime.date | None = None) -> int:
             )
             if not updated:
                 continue
-            transaction.on_commit(
-                partial(
-                    notifications.send_order_notification,
-                    order=order,
-                    subject=_("Return order %(reference)s is overdue")
-                    % {"reference": order.reference},
-                    body=_("Return order %(reference)s was due on %(date)s and is now overdue.")
-                    % {"reference": order.reference, "date": order.target_date.isoformat()},
-                    extra_users=[order.created_by],
-                )
+            notifications.queue_order_notification(
+                order=order,
+                subject=_("Return order %(reference)s is overdue") % {"reference": order.reference},
+                body=_("Return order %(reference)s was due on %(date)s and is now overdue.")
+                % {"reference": order.reference, "date": order.target_date.isoformat()},
+                extra_users=[order.created_by],
             )
         count += 1
     return count

@@ -5,7 +5,6 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -261,14 +260,11 @@ def return_order_receive_split(
         },
     )
     ReturnOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
-    transaction.on_commit(
-        partial(
-            notifications.send_order_notification,
-            order=order,
-            subject=_("Items received against %(reference)s") % {"reference": order.reference},
-            body=_("%(count)s receipt(s) have been recorded.") % {"count": len(made)},
-            exclude_user=user,
-        )
+    notifications.queue_order_notification(
+        order=order,
+        subject=_("Items received against %(reference)s") % {"reference": order.reference},
+        body=_("%(count)s receipt(s) have been recorded.") % {"count": len(made)},
+        exclude_user=user,
     )
     return made
 

@@ -1,7 +1,5 @@
 """Receiving returned items into stock."""
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
@@ -309,15 +307,12 @@ def return_order_receive(
     )
     ReturnOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
     count = len(moved)
-    transaction.on_commit(
-        partial(
-            notifications.send_order_notification,
-            order=order,
-            subject=_("Items received against %(reference)s") % {"reference": order.reference},
-            body=_("%(count)s item(s) have been received into %(location)s.")
-            % {"count": count, "location": location.pathstring},
-            exclude_user=user,
-        )
+    notifications.queue_order_notification(
+        order=order,
+        subject=_("Items received against %(reference)s") % {"reference": order.reference},
+        body=_("%(count)s item(s) have been received into %(location)s.")
+        % {"count": count, "location": location.pathstring},
+        exclude_user=user,
     )
     return moved
 

@@ -130,7 +130,8 @@ def _change_status(request, orders, action):
 
 
 def _print(request, orders):
-    """One PDF of the selected orders; with several report templates, choose one first."""
+    """One PDF of the selected orders; with several report templates, choose one first.
+    More orders than REPORT_PRINT_JOB_THRESHOLD print as a job: the answer is its page."""
     templates = list(report_selectors.report_templates_for("returnorder"))
     chosen = request.POST.get("template")
     if chosen:
@@ -146,9 +147,20 @@ def _print(request, orders):
             "returns/bulk_print.html",
             {"orders": orders, "templates": templates, "query": request.POST.get("query", "")},
         )
+    pks = [order.pk for order in orders]
+    if report_services.print_runs_as_job(pks):
+        try:
+            job = report_services.report_print_start(
+                template=template, items=pks, user=request.user
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return _back(request)
+        return redirect(job.get_absolute_url())
     try:
         instances = report_services.report_instances(
-            template=template, items=[order.pk for order in orders], user=request.user
+            template=template, items=pks, user=request.user
         )
         rendered = report_services.report_render(
             template=template, instances=instances, user=request.user

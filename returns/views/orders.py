@@ -717,7 +717,8 @@ def _sort_fields(sort: str | None) -> list[str]:
 @return_order_page("returns.view_returnorder")
 def return_order_export(request):
     """The orders the index page lists (filters, search, sort), or with ``rows=lines`` their
-    line items, as a CSV, XLSX or JSON download (``export=csv|xlsx|json``)."""
+    line items, as a CSV, XLSX or JSON download (``export=csv|xlsx|json``). More rows than
+    EXPORT_JOB_THRESHOLD export as a job: the answer is the job's page."""
     try:
         export_format = requested_format(request.GET) or "csv"
     except ValidationError as exc:
@@ -733,6 +734,11 @@ def return_order_export(request):
         table, queryset = exports.LINE_TABLE, exports.lines_of_orders(orders, fields)
     else:
         table, queryset = exports.ORDER_TABLE, orders
+    if exports.export_runs_as_job(queryset):
+        job = exports.export_start(
+            table=table, queryset=queryset, export_format=export_format, user=request.user
+        )
+        return redirect(job.get_absolute_url())
     return export_response(table=table, queryset=queryset, export_format=export_format)
 
 

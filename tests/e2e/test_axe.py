@@ -20,6 +20,7 @@ from djmoney.money import Money
 from playwright.sync_api import Page, expect
 
 from common import site_settings
+from jobs.models import Job
 from returns import services
 from returns.models import ReturnOrder, ReturnReason
 from returns.statuses import ReturnOrderStatus
@@ -114,6 +115,16 @@ def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str
         **{
             name: {"pk": hook.pk}
             for name in ("webhooks:detail", "webhooks:edit", "webhooks:delete")
+        },
+        # A print in progress, the job page's busiest state.
+        "jobs:detail": {
+            "pk": Job.objects.create(
+                kind="report.print",
+                user=scenario.user,
+                state=Job.State.RUNNING,
+                progress=40,
+                message="Rendered 4 of 10",
+            ).pk
         },
     }
     urls, unknown = [], []

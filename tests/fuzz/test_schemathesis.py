@@ -44,6 +44,7 @@ from tests.factories import (
     StockItemTrackingFactory,
     UserFactory,
 )
+from tests.jobs.factories import FinishedJobFactory, JobFactory
 from tests.returns.factories import (
     CustomerBulkStockItemFactory,
     ProjectCodeFactory,
@@ -135,6 +136,8 @@ def api_data(db):
     LinkAttachmentFactory(model_type="company", model_id=order.customer.pk)
     # A subscription with a logged delivery: rotate, redeliver and the log act on real rows.
     WebhookDeliveryFactory(state="failed", response_status=500)
+    JobFactory(user=None)
+    FinishedJobFactory(user=None)
     _resolutions()
     return order
 

@@ -42,6 +42,8 @@ class Page:
 
 PAGES = [
     Page("home", ("GET",), (LOGIN,)),
+    # One's own job (someone else's is a 404, as a job none of these users owns).
+    Page("jobs:detail", ("GET",), (LOGIN,)),
     Page("company-detail", ("GET",), (("return_order", "view"),)),
     Page("stock-item-detail", ("GET",), (("stock", "view"),)),
     Page("company-list", ("GET",), (("return_order", "view"),)),

@@ -206,9 +206,10 @@ def test_export_false_is_the_ordinary_list(viewer, orders):
 
 def test_order_export_runs_a_fixed_number_of_queries(viewer, orders, django_assert_num_queries):
     ReturnOrderFactory.create_batch(5)
-    # The role check (user and group permissions in one query), one query for every order and
-    # column, and one for the lines' reasons and conditions (per chunk of orders).
-    with django_assert_num_queries(3):
+    # The role check (user and group permissions in one query), one reading at most one row
+    # past EXPORT_JOB_THRESHOLD (is it a job?), one query for every order and column, and one
+    # for the lines' reasons and conditions (per chunk of orders).
+    with django_assert_num_queries(4):
         rows = _csv(viewer.get(ORDERS, {"export": "csv"}))
     assert len(rows) == 1 + 10
 
@@ -261,7 +262,8 @@ def test_line_export_formats(viewer, orders):
 
 def test_line_export_runs_a_fixed_number_of_queries(viewer, orders, django_assert_num_queries):
     ReturnOrderLineItemFactory.create_batch(4)
-    with django_assert_num_queries(2):
+    # The role check, the job-or-not probe, the lines.
+    with django_assert_num_queries(3):
         rows = _csv(viewer.get(LINES, {"export": "csv"}))
     assert len(rows) == 1 + 7
 

@@ -37,7 +37,9 @@ from rest_framework.views import APIView
 
 from common import exchange, site_settings
 from common import services as common_services
+from jobs.models import OutgoingMail
 from tests import factories
+from tests.jobs.factories import FinishedJobFactory, JobFactory
 from tests.reports.factories import ReportOutputFactory
 from tests.returns import factories as return_factories
 from tests.test_permission_matrix import (
@@ -51,7 +53,7 @@ from tests.webhooks import factories as webhook_factories
 from users.models import RuleSet
 
 SANDBOX = "sandbox; default-src 'none'"
-MEDIA_ROUTE_NAMES = {"attachment-download", "report-output-download"}
+MEDIA_ROUTE_NAMES = {"attachment-download", "report-output-download", "job-result-download"}
 UNSAFE = {"'unsafe-inline'", "'unsafe-eval'"}
 # <script> types a browser treats as data, never runs, and CSP does not govern.
 DATA_BLOCK_TYPES = {"application/json", "application/ld+json", "text/template"}
@@ -164,6 +166,9 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
         group=factories.GroupFactory(), name="return_order", can_view=True
     ),
     "reports.reportoutput": ReportOutputFactory,
+    "jobs.outgoingmail": lambda: OutgoingMail.objects.create(
+        subject="Return order issued", body="Issued", to=["owner@example.com"]
+    ),
     "axes.accessattempt": lambda: AccessAttempt.objects.create(
         **_axes_fields(), get_data="", post_data="", failures_since_start=1
     ),
@@ -296,6 +301,9 @@ def _api_probes(route: Route, superuser) -> list[Probe]:
 def _media_probes(route: Route, superuser) -> list[Probe]:
     if route.name == "attachment-download":
         return [Probe(_attachment().attachment.url)]
+    if route.name == "job-result-download":
+        job = FinishedJobFactory(user=superuser)
+        return [Probe(reverse(route.name, kwargs={"pk": job.pk, "filename": job.result_name}))]
     output = ReportOutputFactory(user=superuser)
     return [Probe(reverse(route.name, kwargs={"pk": output.pk, "filename": output.filename}))]
 
@@ -303,6 +311,7 @@ def _media_probes(route: Route, superuser) -> list[Probe]:
 # Pages outside the patterns above, by URL name: what to fill their parameters with.
 PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
     "company-detail": lambda: {"pk": factories.CustomerFactory().pk},
+    "jobs:detail": lambda: {"pk": JobFactory(user=None).pk},
     "stock-item-detail": lambda: {"pk": factories.StockItemFactory().pk},
     **{
         f"webhooks:{name}": lambda: {"pk": webhook_factories.WebhookSubscriptionFactory().pk}

@@ -1,0 +1,150 @@
+"""Notification e-mail: recorded in the change's transaction, sent by a task after commit,
+never twice, retried with backoff while the mail server fails."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.db import transaction
+
+from jobs import mail as job_mail
+from jobs import tasks
+from jobs.models import Job, OutgoingMail
+from returns import services
+from returns.models import ReturnOrder
+from returns.statuses import ReturnOrderStatus
+from tests.factories import UserFactory
+from tests.returns.factories import ReturnOrderFactory, ReturnOrderLineItemFactory, owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order_with_owner():
+    order = ReturnOrderFactory()
+    ReturnOrderLineItemFactory(order=order)
+    lead = UserFactory(email="lead@example.com", password=None)
+    ReturnOrder.objects.filter(pk=order.pk).update(responsible=owner_of(lead))
+    return ReturnOrder.objects.get(pk=order.pk)
+
+
+def test_a_change_records_its_mail_and_sends_it_after_commit(
+    order_with_owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.return_order_issue(order=order_with_owner, user=UserFactory(password=None))
+    record = OutgoingMail.objects.get()
+    assert record.to == ["lead@example.com"]
+    assert record.state == OutgoingMail.State.PENDING
+    assert mailoutbox == []
+
+    for callback in callbacks:
+        callback()
+
+    assert [m.to for m in mailoutbox] == [["lead@example.com"]]
+    assert "issued" in mailoutbox[0].subject
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.SENT, 1)
+    assert record.sent is not None
+
+
+def test_a_rolled_back_change_sends_nothing(
+    order_with_owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.return_order_issue(order=order_with_owner, user=None)
+        raise RuntimeError("the request failed later")
+
+    assert mailoutbox == []
+    assert not OutgoingMail.objects.exists()
+
+
+def test_a_redelivered_mail_task_sends_once(mailoutbox):
+    record = OutgoingMail.objects.create(subject="Hello", body="Body", to=["a@example.com"])
+
+    tasks.send_mail.delay(record.pk)
+    tasks.send_mail.delay(record.pk)
+
+    assert len(mailoutbox) == 1
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.SENT, 1)
+
+
+class FlakySMTP:
+    """An e-mail backend whose server refuses the first ``failures`` connections."""
+
+    failures = 0
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        if FlakySMTP.failures:
+            FlakySMTP.failures -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        FlakySMTP.sent.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture
+def flaky_smtp(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakySMTP"
+    settings.MAIL_MAX_ATTEMPTS = 3
+    FlakySMTP.sent = []
+    return FlakySMTP
+
+
+def test_smtp_errors_are_retried_and_the_mail_goes_out_once(flaky_smtp, monkeypatch):
+    countdowns = []
+    original = job_mail.mail_retry_countdown
+    monkeypatch.setattr(
+        job_mail,
+        "mail_retry_countdown",
+        lambda attempts: countdowns.append(original(attempts)) or 0,
+    )
+    flaky_smtp.failures = 2
+    record = OutgoingMail.objects.create(subject="Hello", body="Body", to=["a@example.com"])
+
+    tasks.send_mail.delay(record.pk)
+
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.SENT, 3)
+    assert len(flaky_smtp.sent) == 1
+    assert countdowns == [30, 60]  # MAIL_RETRY_BACKOFF, doubled
+
+
+def test_a_mail_server_down_for_good_fails_the_record(flaky_smtp):
+    flaky_smtp.failures = 10
+    record = OutgoingMail.objects.create(subject="Hello", body="Body", to=["a@example.com"])
+
+    tasks.send_mail.delay(record.pk)
+
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.FAILED, 3)
+    assert "SMTPServerDisconnected" in record.error
+    assert flaky_smtp.sent == []
+
+
+def test_the_overdue_check_runs_as_a_scheduled_job_and_mails_once(
+    order_with_owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    ReturnOrder.objects.filter(pk=order_with_owner.pk).update(
+        status=ReturnOrderStatus.IN_PROGRESS,
+        target_date=datetime.date.today() - datetime.timedelta(days=3),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = tasks.run_scheduled.delay("returns.check_overdue").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.run_job.delay(pk)  # delivered again: the job has finished
+
+    job = Job.objects.get(pk=pk)
+    assert (job.kind, job.state) == ("returns.check_overdue", Job.State.SUCCEEDED)
+    assert job.message == "Notified 1 overdue return order(s)."
+    assert [m.to for m in mailoutbox] == [["lead@example.com"]]
+    assert "overdue" in mailoutbox[0].subject
