@@ -149,21 +149,36 @@ def envelope(event_type: str, occurred_at: datetime.datetime, data: dict) -> dic
     }
 
 
-def subscribers(event_type: str) -> list[WebhookSubscription]:
-    return [s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event_type)]
+def active_subscriptions() -> list[WebhookSubscription]:
+    """Every active subscription, in one query: callers with many events read them once."""
+    return list(WebhookSubscription.objects.filter(active=True))
+
+
+def subscribers(
+    event_type: str, *, among: list[WebhookSubscription] | None = None
+) -> list[WebhookSubscription]:
+    """The active subscriptions that want ``event_type`` (from ``among`` when given)."""
+    candidates = active_subscriptions() if among is None else among
+    return [s for s in candidates if s.wants(event_type)]
 
 
 def event_emit(
-    *, event_type: str, data, ordering_key: str = "", occurred_at=None
+    *,
+    event_type: str,
+    data,
+    ordering_key: str = "",
+    occurred_at=None,
+    among: list[WebhookSubscription] | None = None,
 ) -> WebhookEvent | None:
     """Record an event for every active subscription that wants it, and queue the deliveries.
 
     ``data`` is the payload's ``data`` or a callable that makes it (called only when some
     subscription wants the event). Meant to run after the caller's transaction commits.
+    ``among``: the active subscriptions, if the caller has read them already.
     """
     if event_type not in EVENT_TYPE_NAMES:
         raise ValueError(f"Unknown webhook event type {event_type!r}")
-    wanted = subscribers(event_type)
+    wanted = subscribers(event_type, among=among)
     if not wanted:
         return None
     occurred_at = occurred_at or timezone.now()

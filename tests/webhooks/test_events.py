@@ -165,3 +165,30 @@ def test_an_event_that_cannot_be_made_does_not_undo_the_change(
     order.refresh_from_db()
     assert order.description == "After"
     assert receiver.requests == [] and not WebhookEvent.objects.exists()
+
+
+def _receive_queries(lines: int, committed) -> int:
+    """Queries of receiving ``lines`` lines, the work after commit included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = factories.UserFactory()
+    order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    pks = [ReturnOrderLineItemFactory(order=order).pk for _ in range(lines)]
+    location = factories.LocationFactory()
+    with CaptureQueriesContext(connection) as captured, committed():
+        return_services.return_order_receive(
+            order=order, lines=[(pk, None) for pk in pks], location=location, user=user
+        )
+    return len(captured)
+
+
+@pytest.mark.parametrize("subscribed", [False, True], ids=["nobody", "other-events"])
+def test_receiving_many_lines_costs_no_more_queries_when_nobody_wants_line_events(
+    subscribe, committed, subscribed
+):
+    # Each received line has two events; with nobody wanting them, the subscriptions are read
+    # once for the receipt, not twice per line.
+    if subscribed:
+        subscribe(events=["return_order.created"])
+    assert _receive_queries(20, committed) == _receive_queries(1, committed)
