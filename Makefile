@@ -65,10 +65,16 @@ test-sqlite: install browser
 	@echo "== tests on SQLite"
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
+# The browser tests check what the pages look like and do in Chromium (scripts, layout,
+# accessibility), which does not depend on the database: they run in the SQLite pass, and on
+# PostgreSQL only those that need it (marked `postgres`). Every other test runs on both. This
+# keeps `make test` within CI's time budget; PG_SELECTION= runs them all on PostgreSQL too.
+PG_SELECTION ?= -m "not e2e or postgres"
+
 test-postgres: install
 	@if $(BIN)/python scripts/pg_reachable.py "$(TEST_DATABASE_URL)"; then \
 		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_XDIST) $(PG_SELECTION) $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL is required in CI but is not reachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else \

@@ -20,7 +20,7 @@ from tests.jobs import celery_worker
 from tests.pages.factories import OrderFactory
 from tests.reports.factories import ReportTemplateFactory
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]  # its worker thread needs PostgreSQL
 
 worker = celery_worker.worker
 ran = celery_worker.ran
