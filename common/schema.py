@@ -3,7 +3,8 @@
 drf-spectacular describes the success response only. Boomerang's API also answers, on every
 operation, 400 (bad input), 401/403 (not logged in, not allowed) and 404 (no such object, or
 one the user may not see); 409 when a write loses a race (an ``IntegrityError`` becomes a
-conflict in ``common.exceptions``); and 429 on every authenticated operation, because the
+conflict in ``common.exceptions``); 415 when a body's Content-Type is missing or unknown (an
+operation that reads a body); and 429 on every authenticated operation, because the
 login lockout answers HTTP Basic with 429. List endpoints answer a bare array without
 ``limit`` and the paginated object with it, so their 200 response is a ``oneOf`` of both.
 
@@ -16,6 +17,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers, status
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 # Every error but a validation error is DRF's ``{"detail": "..."}``.
 ERROR_DETAIL = {
@@ -38,6 +40,10 @@ ERROR_RESPONSES = {
     status.HTTP_403_FORBIDDEN: ("ErrorDetail", "The user's roles do not allow this."),
     status.HTTP_404_NOT_FOUND: ("ErrorDetail", "No such object, or one the user may not see."),
     status.HTTP_409_CONFLICT: ("ErrorDetail", "The change conflicts with a concurrent change."),
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: (
+        "ErrorDetail",
+        "The body's Content-Type is missing or not one the operation reads.",
+    ),
     status.HTTP_429_TOO_MANY_REQUESTS: (
         "ErrorDetail",
         "Too many failed logins for this username or address: locked out for a while.",
@@ -130,6 +136,8 @@ class BoomerangAutoSchema(AutoSchema):
         ]
         if self.method in WRITE_METHODS:
             codes.append(status.HTTP_409_CONFLICT)
+        if self.method in BODY_METHODS:
+            codes.append(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         if self.view.get_authenticators():
             codes.append(status.HTTP_429_TOO_MANY_REQUESTS)
         return codes

@@ -124,13 +124,16 @@ def _operations(schema):
 
 
 def test_every_operation_documents_its_error_answers(schema):
-    """400/401/403/404 everywhere, 409 on writes (a lost race), 429 wherever a login can be
-    locked out (every authenticated operation), each with a JSON body schema."""
+    """400/401/403/404 everywhere, 409 on writes (a lost race), 415 where a body is read (no
+    parser for its Content-Type), 429 wherever a login can be locked out (every authenticated
+    operation), each with a JSON body schema."""
     for method, path, operation in _operations(schema):
         codes = set(operation["responses"])
         expected = {"400", "401", "403", "404"}
         if method in {"POST", "PUT", "PATCH", "DELETE"}:
             expected.add("409")
+        if method in {"POST", "PUT", "PATCH"}:
+            expected.add("415")
         if operation.get("security") != [{}]:
             expected.add("429")
         assert expected <= codes, (method, path, sorted(codes))
@@ -185,3 +188,9 @@ def test_site_settings_answers_carry_every_required_field(schema, make_user):
     for row in rows:
         assert required <= set(row), sorted(required - set(row))
     assert {row["typ"] for row in rows} == {row["type"] for row in rows}
+
+
+def test_a_body_without_a_content_type_is_a_documented_415(admin_client_api):
+    response = admin_client_api.generic("POST", "/api/order/ro-reason/", b"code=x", content_type="")
+    assert response.status_code == 415
+    assert "detail" in response.json()
