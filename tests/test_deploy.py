@@ -49,20 +49,7 @@ def test_missing_secret_key_is_refused_when_debug_is_off():
 
 def _database(env, expression: str):
     """``expression`` of ``settings.DATABASES['default']`` (as ``d``), read with ``env``."""
-    script = (
-        "import json; from django.conf import settings; d = settings.DATABASES['default'];"
-        f"print(json.dumps({expression}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {script}"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return _setting(env, f"(lambda d: {expression})(s.DATABASES['default'])")
 
 
 def _database_setting(env) -> dict:
