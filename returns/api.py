@@ -82,8 +82,7 @@ from returns.statuses import (
     ReturnOrderStatus,
     Transition,
 )
-from stock.selectors import stock_item_list
-from stock.serializers import StockItemSerializer
+from stock.representation import stock_items_as_written
 
 # -- orders --------------------------------------------------------------------------------
 
@@ -332,7 +331,6 @@ class ReturnOrderReceive(generics.GenericAPIView):
             )
         except ReturnOrder.DoesNotExist as exc:
             raise Http404 from exc
-        items = stock_item_list().filter(pk__in=[item.pk for item in moved]).order_by("pk")
         return Response(
             {
                 "items": [
@@ -341,9 +339,8 @@ class ReturnOrderReceive(generics.GenericAPIView):
                 ],
                 "location": data["location"].pk,
                 "note": data.get("note", ""),
-                "stock_items": StockItemSerializer(
-                    items, many=True, context=self.get_serializer_context()
-                ).data,
+                # StockItemSerializer's output, read as rows (stock.representation).
+                "stock_items": stock_items_as_written(item.pk for item in moved),
             },
             status=status.HTTP_201_CREATED,
         )

@@ -139,6 +139,13 @@ class StockItemQuerySet(models.QuerySet):
         return self.filter(IN_STOCK_FILTER)
 
 
+def stock_item_in_stock(*, quantity, customer_id, belongs_to_id, status) -> bool:
+    """``StockItem.in_stock`` from the columns alone (``IN_STOCK_FILTER``'s rule in Python)."""
+    return (
+        quantity > 0 and customer_id is None and belongs_to_id is None and status in AVAILABLE_CODES
+    )
+
+
 IN_STOCK_FILTER = Q(
     quantity__gt=0, customer__isnull=True, belongs_to__isnull=True, status__in=AVAILABLE_CODES
 )
@@ -233,11 +240,11 @@ class StockItem(models.Model):
 
     @property
     def in_stock(self) -> bool:
-        return (
-            self.quantity > 0
-            and self.customer_id is None
-            and self.belongs_to_id is None
-            and self.status in AVAILABLE_CODES
+        return stock_item_in_stock(
+            quantity=self.quantity,
+            customer_id=self.customer_id,
+            belongs_to_id=self.belongs_to_id,
+            status=self.status,
         )
 
     def clean(self):

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk import insert_rows
 from returns import notifications
 from returns.models import (
     ReturnCondition,
@@ -461,15 +462,17 @@ def receipt_rows_for_whole_lines(
     status OK, else damaged), recording what undo needs like ``return_order_receive_split``.
     """
     tracking_user = user if user is not None and user.is_authenticated else None
-    receipts = [
-        ReturnOrderReceipt(
-            order=order,
-            line=entry.line,
-            quantity=entry.quantity,
-            notes=note,
-            created_by=tracking_user,
-            condition_id=entry.condition,
-            stock_record=_record(
+    now = timezone.now()
+    rows = [
+        {
+            "order_id": order.pk,
+            "line_id": entry.line.pk,
+            "quantity": entry.quantity,
+            "notes": note,
+            "created_by_id": tracking_user.pk if tracking_user is not None else None,
+            "created_at": now,
+            "condition_id": entry.condition,
+            "stock_record": _record(
                 previous_item=entry.previous_item,
                 before=entry.before,
                 after=entry.after,
@@ -478,23 +481,28 @@ def receipt_rows_for_whole_lines(
                 condition=entry.condition,
                 previous_condition=entry.previous_condition,
             ),
-        )
+        }
         for entry in received
     ]
     with _sqlite_parameter_limit():
-        ReturnOrderReceipt.objects.bulk_create(receipts)
-    ReturnOrderReceiptDisposition.objects.bulk_create(
-        ReturnOrderReceiptDisposition(
-            receipt=receipt,
-            kind=(
-                DispositionKind.GOOD if entry.status == StockStatus.OK else DispositionKind.DAMAGED
-            ),
-            quantity=entry.quantity,
-            location_id=entry.unit.location_id,
-            status=entry.status,
-            stock_item=entry.unit,
-        )
-        for receipt, entry in zip(receipts, received, strict=True)
+        receipt_pks = insert_rows(ReturnOrderReceipt, rows)
+    insert_rows(
+        ReturnOrderReceiptDisposition,
+        [
+            {
+                "receipt_id": receipt_pk,
+                "kind": str(
+                    DispositionKind.GOOD
+                    if entry.status == StockStatus.OK
+                    else DispositionKind.DAMAGED
+                ),
+                "quantity": entry.quantity,
+                "location_id": entry.unit.location_id,
+                "status": int(entry.status),
+                "stock_item_id": entry.unit.pk,
+            }
+            for receipt_pk, entry in zip(receipt_pks, received, strict=True)
+        ],
     )
 
 

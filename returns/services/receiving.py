@@ -6,6 +6,7 @@ from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk import insert_rows
 from returns import notifications
 from returns.models import (
     ReturnCondition,
@@ -207,13 +208,14 @@ def return_order_receive(
         stock_item.customer = None
         stock_item.updated = now
         tracking.append(
-            StockItemTracking(
-                item=stock_item,
-                tracking_type=StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER,
-                user=tracking_user,
-                notes=note or None,
-                deltas=deltas,
-            )
+            {
+                "item_id": stock_item.pk,
+                "tracking_type": int(StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER),
+                "user_id": tracking_user.pk if tracking_user is not None else None,
+                "notes": note or None,
+                "deltas": deltas,
+                "date": now,
+            }
         )
         receipt.after[str(stock_item.pk)] = stock_snapshot(stock_item)
         line.received_date = today
@@ -235,7 +237,7 @@ def return_order_receive(
         customer=None,
         updated=now,
     )
-    StockItemTracking.objects.bulk_create(tracking)
+    tracking_pks = insert_rows(StockItemTracking, tracking)
     recorded = {pk: cond for pk, cond in (conditions or {}).items() if pk in locked_lines}
     by_condition: dict[int, list[int]] = {}
     for line_pk, condition_pk in recorded.items():
@@ -252,9 +254,9 @@ def return_order_receive(
             ),
         ).values_list("pk", "item_id"):
             split_tracking.setdefault(item_pk, []).append(entry_pk)
-    for receipt, entry in zip(receipts, tracking, strict=True):
+    for receipt, entry_pk in zip(receipts, tracking_pks, strict=True):
         receipt.tracking = [
-            entry.pk,
+            entry_pk,
             *(
                 pk
                 for item_pk in {*map(int, receipt.before), *receipt.created}
