@@ -782,7 +782,8 @@ class ReceiveSerializer(BaseSerializer):
                 elif isinstance(raw, str) and raw.strip().isdigit():
                     pks.add(int(raw))
             pks = {pk for pk in pks if 0 < pk < 2**63}
-            self.context[RECEIVE_LINES] = ReturnOrderLineItem.objects.in_bulk(pks)
+            # Only the keys: the service reads (and locks) the lines itself.
+            self.context[RECEIVE_LINES] = ReturnOrderLineItem.objects.only("pk").in_bulk(pks)
             conditions = _plain_pks(
                 entry.get("condition") for entry in entries if isinstance(entry, Mapping)
             )
