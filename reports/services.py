@@ -234,8 +234,10 @@ def report_print(*, template: ReportTemplate, items: Sequence[int], user) -> Rep
 
 
 def print_runs_as_job(items: Sequence[int]) -> bool:
-    """Whether a print of ``items`` is large enough to run as a job (REPORT_PRINT_JOB_THRESHOLD)."""
-    return len(set(items)) > settings.REPORT_PRINT_JOB_THRESHOLD
+    """Whether a print of ``items`` runs as a job: more of them than REPORT_PRINT_JOB_THRESHOLD,
+    or more than a request may render (MAX_PRINT_ITEMS), whatever the threshold says."""
+    count = len(set(items))
+    return count > settings.REPORT_PRINT_JOB_THRESHOLD or count > MAX_PRINT_ITEMS
 
 
 def report_print_start(*, template: ReportTemplate, items: Sequence[int], user):
