@@ -254,6 +254,18 @@ def report_print_start(*, template: ReportTemplate, items: Sequence[int], user):
         )
 
 
+def print_job_permissions(job) -> tuple[str, ...] | None:
+    """What downloading a print job's PDF needs: view on the model of the template printed
+    (None once the template is gone: nobody can tell what the PDF shows)."""
+    model_type = (
+        ReportTemplate.objects.filter(pk=job.params.get("template"))
+        .values_list("model_type", flat=True)
+        .first()
+    )
+    entry = registry.get(model_type) if model_type else None
+    return (entry.view_permission,) if entry is not None else None
+
+
 def report_print_job(job, progress):
     """The job of a large print: render every order, reporting each, and keep the PDF."""
     from jobs.registry import JobResult
