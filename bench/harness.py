@@ -247,11 +247,11 @@ def check_consistency(
     """Every rule the data must obey after a run of order lives (orders described "load");
     returns the broken ones.
 
-    Every received line's stock item sits at a location with no customer and has one tracking
-    entry for its order; no stock item is on two open orders; references are unique; receipt
-    history rows name exactly the received lines, once each; the orders are the seeded ones
-    and the ``created`` ones; every line of a completed "load" order was received; no access
-    log line carries a query string.
+    Every received line's stock item sits at a location with no customer and has one
+    "returned" tracking entry for its order; no stock item is on two open orders; references
+    are unique; receipt history rows name exactly the received lines, once each; the orders
+    are the seeded ones and the ``created`` ones; every line of a completed "load" order was
+    received; no access log line carries a query string.
     """
     from django.db import connections
     from django.db.models import Count
@@ -259,7 +259,9 @@ def check_consistency(
     from returns.models import ReturnOrder, ReturnOrderHistory, ReturnOrderLineItem
     from returns.statuses import ReturnOrderStatus as S
     from stock.models import StockItemTracking
+    from stock.statuses import StockHistoryCode
 
+    RETURNED = StockHistoryCode.RETURNED_AGAINST_RETURN_ORDER
     connections.close_all()
     problems = []
     open_statuses = [S.PENDING, S.IN_PROGRESS, S.ON_HOLD]
@@ -276,11 +278,14 @@ def check_consistency(
                 f"line {line.pk}: stock item {item.pk} is not in stock at a location "
                 f"(location={item.location_id}, customer={item.customer_id})"
             )
+        # One receipt, one "returned" entry (a resolution may add entries of its own).
         entries = StockItemTracking.objects.filter(
-            item=item, deltas__returnorder=line.order_id
+            item=item, deltas__returnorder=line.order_id, tracking_type=RETURNED
         ).count()
         if entries != 1:
-            problems.append(f"line {line.pk}: {entries} tracking entries for order {line.order_id}")
+            problems.append(
+                f"line {line.pk}: {entries} 'returned' tracking entries for order {line.order_id}"
+            )
 
     doubled = (
         ReturnOrderLineItem.objects.filter(order__status__in=open_statuses)
