@@ -79,7 +79,7 @@ def server_env(
     database_url: str, port: int, workers: int, logs: Path, *, secret_key: str = ""
 ) -> dict:
     """The environment of one gunicorn server on ``port``, logging into ``logs``. Servers
-    that share a database and their sessions need the same ``secret_key``."""
+    that share a database need the same ``secret_key`` (what one signs, the other reads)."""
     return {
         **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
         "DEBUG": "false",

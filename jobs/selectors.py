@@ -15,7 +15,8 @@ def jobs_of(user) -> QuerySet[Job]:
 def job_result_readable(job: Job, user) -> bool:
     """Whether ``user``, who may see ``job`` (``jobs_of``), may download its result now: they
     still hold what the job's kind needs to read it (``result_permissions``, see
-    ``jobs.registry``). Checked on each download, not only when the job started."""
+    ``jobs.registry``). Checked on each download, not only when the job started. A kind no
+    longer registered cannot say what its file shows: superusers only."""
     kind = registry.get(job.kind)
     if kind is None:
         return bool(user.is_superuser)

@@ -85,13 +85,14 @@ class Client:
     """One API user, sending each request to the next server in turn."""
 
     def __init__(self, token: str, urls: list[str], first: int):
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Token {token}"
+        self.headers = {"Authorization": f"Token {token}"}
         self.servers = itertools.cycle(urls[first:] + urls[:first])
 
     def call(self, method: str, path: str, expected: int, **kwargs) -> requests.Response:
         url = next(self.servers) + path
-        response = self.session.request(method, url, timeout=REQUEST_SECONDS, **kwargs)
+        response = requests.request(
+            method, url, headers=self.headers, timeout=REQUEST_SECONDS, **kwargs
+        )
         if response.status_code != expected:
             raise AssertionError(
                 f"{method} {url}: expected {expected}, got {response.status_code}: "
