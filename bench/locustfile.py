@@ -3,8 +3,9 @@
 Each simulated clerk holds an API token (and a calendar key) from the seed file that
 ``bench/load.py`` writes (``BENCH_SEED_FILE``). Reads: the order list, one order, filters,
 search, the calendar feed. Writes: the whole life of an order, one request per step: create it,
-add a line, issue it, receive the line, complete it. Every write flow takes a stock item no
-other flow uses, so a refusal (4xx) is a real error, not a race between two simulated clerks.
+add a line, issue it, receive the line, resolve it (a refund), complete it. Every write flow
+takes a stock item no other flow uses, so a refusal (4xx) is a real error, not a race between
+two simulated clerks.
 """
 
 import itertools
@@ -106,6 +107,10 @@ class Clerk(HttpUser):
             "receive",
         )
         if received is None:
+            return
+        # Completing needs every line resolved; a refund keeps the unit here.
+        resolve = f"/api/order/ro-line/{line['pk']}/resolve/refund/"
+        if self._post(resolve, {"amount": "10.00"}, 201, "resolve") is None:
             return
         self._post(f"/api/order/ro/{pk}/complete/", {}, 201, "complete")
 

@@ -248,10 +248,14 @@ class DataExportMixin:
     # (A comment, not a docstring: the schema would show it as every list's description.)
 
     export_table: Table | None = None
+    # The serializer of the 202 answer of an export that runs in the background; the schema
+    # documents that answer (common.schema) for a view that names one.
+    export_job_serializer = None
 
     def export_in_background(self, queryset: QuerySet, export_format: str):
         """A response for an export too large to answer with the file, or None to answer
-        with the file. A view whose exports may run as jobs overrides it."""
+        with the file. A view whose exports may run as jobs overrides it, and names the
+        serializer of its answer in ``export_job_serializer``."""
         return None
 
     @extend_schema(

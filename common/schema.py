@@ -6,7 +6,8 @@ one the user may not see); 409 when a write loses a race (an ``IntegrityError`` 
 conflict in ``common.exceptions``); 415 when a body's Content-Type is missing or unknown (an
 operation that reads a body); and 429 on every authenticated operation, because the
 login lockout answers HTTP Basic with 429. List endpoints answer a bare array without
-``limit`` and the paginated object with it, so their 200 response is a ``oneOf`` of both.
+``limit`` and the paginated object with it, so their 200 response is a ``oneOf`` of both. A
+list whose exports may run as a job (``export_job_serializer``) documents that 202 answer.
 
 Clients generated from the schema and the fuzz tests (tests/fuzz/) both rely on this.
 """
@@ -109,6 +110,14 @@ class BoomerangAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        export_job = getattr(self.view, "export_job_serializer", None)
+        if export_job is not None and self.method == "GET":
+            component = self.resolve_serializer(export_job(), direction)
+            responses[str(status.HTTP_202_ACCEPTED)] = {
+                "content": {"application/json": {"schema": component.ref}},
+                "description": "An export (`export`) of more rows than EXPORT_JOB_THRESHOLD: it "
+                "runs as a job, to follow at `job_url`; `output` is the file once it is done.",
+            }
         for code in self._error_codes():
             key = str(code)
             name, description = ERROR_RESPONSES[code]

@@ -243,6 +243,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "boomerang@localhost")
+# Seconds an SMTP connection may block; a message is marked "unknown" after MAIL_SENDING_TIMEOUT.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "60"))
 
 # A cache shared by every app server (Redis), or one per process without CACHE_URL. Nothing
 # that must agree across servers lives in a per-process cache: sessions, lockout counts and
@@ -338,6 +340,9 @@ EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
 # Notification e-mails: tries per message, and the first wait between them (doubled each time).
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
 MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "30"))
+# A message still "sending" after this many seconds lost its worker: the sweep marks it
+# "unknown" (it may have been sent) and it is not sent again. Well above EMAIL_TIMEOUT.
+MAIL_SENDING_TIMEOUT = int(os.environ.get("MAIL_SENDING_TIMEOUT", "600"))
 
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")

@@ -18,6 +18,7 @@ class JobAdmin(admin.ModelAdmin):
 class OutgoingMailAdmin(admin.ModelAdmin):
     list_display = ["pk", "subject", "state", "attempts", "created", "sent"]
     list_filter = ["state"]
+    search_fields = ["message_id", "subject"]
     readonly_fields = [field.name for field in OutgoingMail._meta.fields]
 
     def has_add_permission(self, request):

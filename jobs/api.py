@@ -1,7 +1,8 @@
 """``GET /api/job/`` and ``GET /api/job/<id>/``: the caller's jobs (a superuser's: every
 job), and the result file of a finished job at ``/media/job/<id>/<filename>``.
 
-A job of someone else is a 404, as if it did not exist.
+A job of someone else is a 404, as if it did not exist; so is the file of one's own job once
+one has lost the permission its kind needs (``jobs.selectors.job_result_readable``).
 """
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -46,7 +47,8 @@ class JobDetail(JobMixin, generics.RetrieveAPIView):
 
 
 class JobResultDownload(MediaHeadersMixin, APIView):
-    """The file a job produced, served only to the job's user or a superuser."""
+    """The file a job produced, served only to the job's user or a superuser, and only while
+    they hold the permissions its kind needs to read it (an export's: view on what it lists)."""
 
     permission_classes = [permissions.IsAuthenticated]
     max_pk = 2**63 - 1
@@ -57,6 +59,9 @@ class JobResultDownload(MediaHeadersMixin, APIView):
             raise Http404
         job = get_object_or_404(selectors.jobs_of(request.user), pk=pk)
         if job.output_url is None or filename != job.result_name:
+            raise Http404
+        # As a printed report's PDF: only while they may still view what the file shows.
+        if not selectors.job_result_readable(job, request.user):
             raise Http404
         try:
             handle = job.result.open("rb")

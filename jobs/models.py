@@ -72,12 +72,15 @@ class Job(models.Model):
 
 class OutgoingMail(models.Model):
     """One e-mail to send, recorded in the transaction that caused it, and sent by a task
-    after it commits. A message already sent is never sent again (see ``jobs.mail``)."""
+    after it commits, at most once (see ``jobs.mail``): ``sending`` while a worker talks to
+    the mail server, ``unknown`` when that worker stopped before it could say how it went."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown: may have been sent")
 
     subject = models.CharField(max_length=255)
     body = models.TextField()
@@ -86,9 +89,13 @@ class OutgoingMail(models.Model):
     state = models.CharField(
         max_length=20, choices=State.choices, default=State.PENDING, db_index=True
     )
+    # The Message-ID header, the same on every try: a receiving server that got the message
+    # once can drop a second copy, and staff can look it up in the mail server's log.
+    message_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
     sent = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -11,6 +11,11 @@ returns ``None`` or a ``JobResult`` (the file the job produced). An exception li
 ``retry_on`` (by default ``TransientError``, connection and timeout errors, SMTP errors and
 database operational errors) makes the job try again later, with exponential backoff, up to
 ``JOBS_MAX_ATTEMPTS`` runs; any other exception fails the job at once.
+
+``result_permissions(job)`` names the permissions a user needs to download the job's file,
+checked on every download (its user may have lost them since the job ran); it returns None
+when it cannot tell, and then only a superuser may. A kind without it needs nothing beyond the
+job being the user's.
 """
 
 import smtplib
@@ -45,6 +50,7 @@ class JobKind:
     function: Callable
     label: str
     retry_on: tuple[type[BaseException], ...]
+    result_permissions: Callable | None = None
 
 
 _kinds: dict[str, JobKind] = {}
@@ -56,8 +62,15 @@ def register(
     *,
     label: str = "",
     retry_on: tuple[type[BaseException], ...] = DEFAULT_RETRY_ON,
+    result_permissions: Callable | None = None,
 ) -> JobKind:
-    kind = JobKind(name=name, function=function, label=str(label) or name, retry_on=retry_on)
+    kind = JobKind(
+        name=name,
+        function=function,
+        label=str(label) or name,
+        retry_on=retry_on,
+        result_permissions=result_permissions,
+    )
     _kinds[name] = kind
     return kind
 

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from common.serializers import BaseModelSerializer
@@ -30,3 +31,43 @@ class JobSerializer(BaseModelSerializer):
 
     def get_output(self, job) -> str | None:
         return job.output_url
+
+
+class ExportJobSerializer(BaseModelSerializer):
+    """An export too large for the request, running as a job: ``pk`` and ``job`` are the
+    job's id, ``job_url`` where to follow it, ``total`` the rows it writes and ``output`` the
+    file's URL once it has succeeded."""
+
+    # ``total``: the export job's parameters list the rows' keys (returns.exports.export_start).
+
+    output_type = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    complete = serializers.SerializerMethodField()
+    output = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+    job = serializers.IntegerField(source="pk", read_only=True)
+    job_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ["pk", "output_type", "total", "complete", "output", "errors", "job", "job_url"]
+        read_only_fields = fields
+
+    def get_output_type(self, job) -> str:
+        return "export"
+
+    def get_total(self, job) -> int:
+        """How many rows the export writes."""
+        return len(job.params.get("keys", []))
+
+    def get_complete(self, job) -> bool:
+        return job.state == Job.State.SUCCEEDED
+
+    def get_output(self, job) -> str | None:
+        return job.output_url
+
+    def get_errors(self, job) -> dict[str, list[str]] | None:
+        return {"export": [job.error]} if job.state == Job.State.FAILED else None
+
+    def get_job_url(self, job) -> str:
+        return reverse("api-job-detail", kwargs={"pk": job.pk})

@@ -30,4 +30,5 @@ def run_scheduled(kind: str) -> int:
 
 @shared_task(name="jobs.sweep")
 def sweep_stale() -> int:
-    return services.jobs_sweep_stale()
+    """Fail the jobs whose worker died; mark ``unknown`` the e-mails whose sender did."""
+    return services.jobs_sweep_stale() + mail.mails_sweep_stale()

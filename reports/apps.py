@@ -11,7 +11,10 @@ class ReportsConfig(AppConfig):
         from reports import services
 
         job_registry.register(
-            services.PRINT_JOB_KIND, services.report_print_job, label=_("Printing reports")
+            services.PRINT_JOB_KIND,
+            services.report_print_job,
+            label=_("Printing reports"),
+            result_permissions=services.print_job_permissions,
         )
         job_registry.register(
             "reports.prune_outputs",

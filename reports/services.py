@@ -234,8 +234,10 @@ def report_print(*, template: ReportTemplate, items: Sequence[int], user) -> Rep
 
 
 def print_runs_as_job(items: Sequence[int]) -> bool:
-    """Whether a print of ``items`` is large enough to run as a job (REPORT_PRINT_JOB_THRESHOLD)."""
-    return len(set(items)) > settings.REPORT_PRINT_JOB_THRESHOLD
+    """Whether a print of ``items`` runs as a job: more of them than REPORT_PRINT_JOB_THRESHOLD,
+    or more than a request may render (MAX_PRINT_ITEMS), whatever the threshold says."""
+    count = len(set(items))
+    return count > settings.REPORT_PRINT_JOB_THRESHOLD or count > MAX_PRINT_ITEMS
 
 
 def report_print_start(*, template: ReportTemplate, items: Sequence[int], user):
@@ -250,6 +252,18 @@ def report_print_start(*, template: ReportTemplate, items: Sequence[int], user):
             user=user,
             params={"template": template.pk, "items": [instance.pk for instance in instances]},
         )
+
+
+def print_job_permissions(job) -> tuple[str, ...] | None:
+    """What downloading a print job's PDF needs: view on the model of the template printed
+    (None once the template is gone: nobody can tell what the PDF shows)."""
+    model_type = (
+        ReportTemplate.objects.filter(pk=job.params.get("template"))
+        .values_list("model_type", flat=True)
+        .first()
+    )
+    entry = registry.get(model_type) if model_type else None
+    return (entry.view_permission,) if entry is not None else None
 
 
 def report_print_job(job, progress):

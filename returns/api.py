@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django_filters import rest_framework as df
 from djmoney.money import Money
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -18,6 +17,7 @@ from common.export import DataExportMixin, requested_format
 from common.filters import DjangoFilterBackend, FilterSet, OrderingFilter
 from common.pagination import KeysFirstPagination
 from common.site_settings import TRUE_VALUES
+from jobs.serializers import ExportJobSerializer
 from returns import exports, selectors, services
 from returns.filters import (
     ORDER_SEARCH_FIELDS,
@@ -107,6 +107,8 @@ class ExportJobMixin:
     """Exports of more than EXPORT_JOB_THRESHOLD rows run as a job: the answer is a 202 with
     the job to follow (``job``, ``job_url``) and, once it has succeeded, ``output``."""
 
+    export_job_serializer = ExportJobSerializer
+
     def export_in_background(self, queryset, export_format):
         if not exports.export_runs_as_job(queryset):
             return None
@@ -117,16 +119,7 @@ class ExportJobMixin:
             user=self.request.user,
         )
         job.refresh_from_db()  # without a worker it has already run, after the commit
-        data = {
-            "pk": job.pk,
-            "output_type": "export",
-            "total": len(job.params["keys"]),
-            "complete": job.state == job.State.SUCCEEDED,
-            "output": job.output_url,
-            "errors": {"export": [job.error]} if job.state == job.State.FAILED else None,
-            "job": job.pk,
-            "job_url": reverse("api-job-detail", kwargs={"pk": job.pk}),
-        }
+        data = self.export_job_serializer(job, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
 

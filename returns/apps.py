@@ -25,7 +25,10 @@ class ReturnsConfig(AppConfig):
         from returns.jobs import check_overdue
 
         job_registry.register(
-            exports.EXPORT_JOB_KIND, exports.export_job, label=_("Exporting return orders")
+            exports.EXPORT_JOB_KIND,
+            exports.export_job,
+            label=_("Exporting return orders"),
+            result_permissions=exports.export_job_permissions,
         )
         job_registry.register(
             "returns.check_overdue", check_overdue, label=_("Checking for overdue return orders")

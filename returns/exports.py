@@ -153,6 +153,11 @@ VIEW_PERMISSIONS = {
 }
 
 
+def export_job_permissions(job) -> tuple[str, ...] | None:
+    """What downloading an export job's file needs: view on the rows it exported."""
+    return VIEW_PERMISSIONS.get(job.params.get("table"))
+
+
 def export_runs_as_job(queryset: QuerySet) -> bool:
     """Whether an export of ``queryset`` has more rows than EXPORT_JOB_THRESHOLD."""
     from django.conf import settings

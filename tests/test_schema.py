@@ -3,10 +3,13 @@
 import json
 import re
 
+import jsonschema
 import pytest
 import yaml
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
+
+from tests.returns.factories import ReturnOrderFactory
 
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""")
 
@@ -194,3 +197,38 @@ def test_a_body_without_a_content_type_is_a_documented_415(admin_client_api):
     response = admin_client_api.generic("POST", "/api/order/ro-reason/", b"code=x", content_type="")
     assert response.status_code == 415
     assert "detail" in response.json()
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: ``nullable`` becomes a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _json_schema(v) for k, v in node.items() if k not in {"nullable", "readOnly"}}
+    if node.get("nullable") and "type" in node:
+        converted["type"] = [node["type"], "null"]
+    return converted
+
+
+def test_a_large_export_documents_its_202_and_answers_as_documented(schema, settings, make_user):
+    """An export that runs as a job answers 202 with the job: the schema says so, on both
+    exporting lists, and the answer holds exactly the documented fields and types."""
+    for path in ("/api/order/ro/", "/api/order/ro-line/"):
+        accepted = schema["paths"][path]["get"]["responses"]["202"]
+        assert accepted["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ExportJob"
+        }, path
+    component = schema["components"]["schemas"]["ExportJob"]
+    settings.EXPORT_JOB_THRESHOLD = 1
+    ReturnOrderFactory.create_batch(2)
+    client = APIClient()
+    client.force_authenticate(make_user(return_order=["view"]))
+
+    response = client.get("/api/order/ro/?export=csv")
+
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert set(body) == set(component["properties"]) == set(component["required"])
+    jsonschema.validate(body, _json_schema(component))
+    assert (body["output_type"], body["total"], body["job"]) == ("export", 2, body["pk"])

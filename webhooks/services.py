@@ -235,11 +235,22 @@ def _earlier_unfinished(delivery: WebhookDelivery) -> bool:
 
 
 def _queue_next(delivery: WebhookDelivery) -> None:
-    """After ``delivery`` finished: the oldest unfinished one behind it, if it is due."""
+    """After ``delivery`` finished, once that has committed: queue the oldest unfinished one
+    behind it (see ``_queue_first_in_line``)."""
+    after_commit(_queue_first_in_line, delivery.subscription_id, delivery.ordering_key)
+
+
+def _queue_first_in_line(subscription_id: int, ordering_key: str) -> None:
+    """Queue the oldest unfinished delivery of a line, when it is due.
+
+    Looked up after the finished one's commit, not before it: a delivery queued meanwhile
+    was turned away while it saw the finished one still pending, and a lookup made before the
+    commit could have missed it (it was not committed yet), leaving it for the sweep.
+    """
     following = (
         WebhookDelivery.objects.filter(
-            subscription_id=delivery.subscription_id,
-            ordering_key=delivery.ordering_key,
+            subscription_id=subscription_id,
+            ordering_key=ordering_key,
             state__in=WebhookDelivery.UNFINISHED,
         )
         .order_by("pk")
@@ -251,7 +262,7 @@ def _queue_next(delivery: WebhookDelivery) -> None:
     countdown = None
     if following.next_attempt_at and following.next_attempt_at > now:
         countdown = int((following.next_attempt_at - now).total_seconds()) + 1
-    after_commit(queue_delivery, following.pk, countdown=countdown)
+    queue_delivery(following.pk, countdown=countdown)
 
 
 def signed_headers(secret: str, message_id: str, sent_at: datetime.datetime, body: str) -> dict:

@@ -5,8 +5,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from jobs.models import Job
+from reports.models import ReportTemplate
 from tests.factories import UserFactory
 from tests.jobs.factories import FinishedJobFactory, JobFactory
+from tests.reports.conftest import DEFAULT_TEMPLATE_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +95,7 @@ def test_anyone_elses_job_is_a_404(owner, path):
     assert APIClient().get(path.format(pk=job.pk)).status_code == 401
 
 
-def test_the_owner_downloads_the_result_with_the_media_headers(owner):
+def test_the_owner_downloads_the_result_with_the_media_headers(owner, echo_kind):
     job = FinishedJobFactory(user=owner)
     client = _client(owner)
 
@@ -119,3 +121,45 @@ def test_the_api_offers_no_writes(owner):
 
     assert client.post("/api/job/", {}).status_code == 405
     assert client.delete(f"/api/job/{job.pk}/").status_code == 405
+
+
+def _print_params():
+    template = ReportTemplate.objects.get(model_type="returnorder", name=DEFAULT_TEMPLATE_NAME)
+    return {"template": template.pk, "items": [1]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("returns.export", lambda: {"table": "ReturnOrders", "format": "csv", "keys": [1]}),
+        ("report.print", _print_params),
+    ],
+    ids=["export", "print"],
+)
+def test_the_result_is_not_served_once_its_user_lost_the_permission_it_needs(
+    make_user, kind, params
+):
+    """The file shows return orders: downloading it needs view on them at download time, not
+    only when the job started."""
+    user = make_user(return_order=["view"])
+    job = FinishedJobFactory(user=user, kind=kind, params=params())
+    url = f"/media/job/{job.pk}/result.txt"
+    assert _client(user).get(url).status_code == 200
+
+    user.groups.clear()
+    user = type(user).objects.get(pk=user.pk)  # no cached permissions
+
+    assert _client(user).get(url).status_code == 404
+    assert _client(user).get(f"/api/job/{job.pk}/").status_code == 200  # still their job
+    superuser = UserFactory(password=None, is_superuser=True, is_staff=True)
+    assert _client(superuser).get(url).status_code == 200
+
+
+def test_a_print_whose_template_is_gone_is_served_to_superusers_only(make_user):
+    user = make_user(return_order=["view"])
+    job = FinishedJobFactory(user=user, kind="report.print", params={"template": 987654})
+    url = f"/media/job/{job.pk}/result.txt"
+
+    assert _client(user).get(url).status_code == 404
+    superuser = UserFactory(password=None, is_superuser=True, is_staff=True)
+    assert _client(superuser).get(url).status_code == 200

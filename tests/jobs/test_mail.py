@@ -5,7 +5,9 @@ import datetime
 import smtplib
 
 import pytest
+from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from jobs import mail as job_mail
 from jobs import tasks
@@ -75,15 +77,18 @@ def test_a_redelivered_mail_task_sends_once(mailoutbox):
 
 
 class FlakySMTP:
-    """An e-mail backend whose server refuses the first ``failures`` connections."""
+    """An e-mail backend whose server refuses the first ``failures`` connections; ``tried``
+    holds the Message-ID of every message offered to it, refused or not."""
 
     failures = 0
     sent: list = []
+    tried: list = []
 
     def __init__(self, *args, **kwargs):
         pass
 
     def send_messages(self, messages):
+        FlakySMTP.tried.extend(m.message()["Message-ID"] for m in messages)
         if FlakySMTP.failures:
             FlakySMTP.failures -= 1
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
@@ -96,7 +101,26 @@ def flaky_smtp(settings):
     settings.EMAIL_BACKEND = f"{__name__}.FlakySMTP"
     settings.MAIL_MAX_ATTEMPTS = 3
     FlakySMTP.sent = []
+    FlakySMTP.tried = []
     return FlakySMTP
+
+
+class WorkerKilled(BaseException):
+    """What the worker's process sees of a SIGKILL, as near as a test gets: nothing after it
+    runs (not an Exception, so no handler of the code under test catches it)."""
+
+
+class AcceptsThenDies:
+    """A mail server that accepts the message, after which the worker dies at once."""
+
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        AcceptsThenDies.sent.extend(messages)
+        raise WorkerKilled
 
 
 def test_smtp_errors_are_retried_and_the_mail_goes_out_once(flaky_smtp, monkeypatch):
@@ -148,3 +172,83 @@ def test_the_overdue_check_runs_as_a_scheduled_job_and_mails_once(
     assert job.message == "Notified 1 overdue return order(s)."
     assert [m.to for m in mailoutbox] == [["lead@example.com"]]
     assert "overdue" in mailoutbox[0].subject
+
+
+def test_a_worker_killed_after_the_server_accepted_the_mail_never_sends_it_again(settings):
+    """The issue's promise: a receipt e-mail is never sent twice. The record is claimed
+    (``sending``, committed) before the server is reached, so the task the broker delivers
+    again finds it claimed and sends nothing; the sweep then says the outcome is unknown."""
+    settings.EMAIL_BACKEND = f"{__name__}.AcceptsThenDies"
+    AcceptsThenDies.sent = []
+    with transaction.atomic():
+        record = job_mail.mail_queue(subject="Received", body="Body", to=["a@example.com"])
+
+    with pytest.raises(WorkerKilled):
+        job_mail.mail_send(record.pk)
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.SENDING, 1)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    tasks.send_mail.delay(record.pk)  # the broker delivers the unacknowledged task again
+    tasks.send_mail.delay(record.pk)
+
+    assert len(AcceptsThenDies.sent) == 1
+    assert mail.outbox == []
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.SENDING, 1)
+
+    assert tasks.sweep_stale.delay().get() == 0  # still within MAIL_SENDING_TIMEOUT
+    OutgoingMail.objects.filter(pk=record.pk).update(
+        sending_since=timezone.now() - datetime.timedelta(seconds=settings.MAIL_SENDING_TIMEOUT + 1)
+    )
+    assert tasks.sweep_stale.delay().get() == 1
+    record.refresh_from_db()
+    assert record.state == OutgoingMail.State.UNKNOWN
+    assert "may or may not have been delivered" in record.error
+    assert "not sent again" in record.error
+    tasks.send_mail.delay(record.pk)
+    assert mail.outbox == []
+
+
+def test_every_try_carries_the_same_message_id(flaky_smtp):
+    flaky_smtp.failures = 1
+    with transaction.atomic():
+        record = job_mail.mail_queue(subject="Hello", body="Body", to=["a@example.com"])
+
+    tasks.send_mail.delay(record.pk)  # refused, then tried again (eagerly) and sent
+
+    record.refresh_from_db()
+    assert record.state == OutgoingMail.State.SENT
+    assert record.message_id.startswith("<") and record.message_id.endswith("@testserver>")
+    assert flaky_smtp.tried == [record.message_id, record.message_id]
+    assert flaky_smtp.sent[0].message()["Message-ID"] == record.message_id
+
+
+def test_a_refused_mail_goes_back_to_pending_until_its_next_try(flaky_smtp, monkeypatch):
+    monkeypatch.setattr(job_mail, "_queue", lambda pk: None)
+    flaky_smtp.failures = 1
+    record = OutgoingMail.objects.create(subject="Hello", body="Body", to=["a@example.com"])
+
+    assert job_mail.mail_send(record.pk) == 30  # MAIL_RETRY_BACKOFF
+
+    record.refresh_from_db()
+    assert (record.state, record.attempts, record.sending_since) == ("pending", 1, None)
+    assert "SMTPServerDisconnected" in record.error
+    assert record.message_id  # given on the first try to a record that had none
+    assert job_mail.mail_send(record.pk) is None
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == ("sent", 2)
+
+
+def test_an_unexpected_error_fails_the_mail_without_trying_again(settings, monkeypatch):
+    def broken(self, fail_silently=False):
+        raise ValueError("a header the backend cannot encode")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    record = OutgoingMail.objects.create(subject="Hello", body="Body", to=["a@example.com"])
+
+    tasks.send_mail.delay(record.pk)
+
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.FAILED, 1)
+    assert "ValueError" in record.error

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs import services, tasks
 from jobs.mail import mail_queue
-from jobs.models import Job
+from jobs.models import Job, OutgoingMail
 from tests.factories import UserFactory
 from tests.jobs.factories import JobFactory
 
@@ -89,6 +89,32 @@ def test_an_e_mail_delivered_twice_is_sent_once(ran, mailoutbox):
     assert [m.to for m in mailoutbox] == [["lead@example.com"]]
     record.refresh_from_db()
     assert record.attempts == 1
+
+
+def test_an_e_mail_claimed_by_a_worker_that_died_is_not_sent_when_redelivered(
+    ran, mailoutbox, settings
+):
+    """The worker that claimed it may have died after the mail server accepted it: the
+    redelivered task sends nothing, and the sweep says the outcome is unknown."""
+    record = OutgoingMail.objects.create(
+        subject="Received",
+        body="Body",
+        to=["lead@example.com"],
+        state=OutgoingMail.State.SENDING,
+        attempts=1,
+        sending_since=timezone.now() - datetime.timedelta(seconds=settings.MAIL_SENDING_TIMEOUT),
+        message_id="<claimed@testserver>",
+    )
+
+    tasks.send_mail.delay(record.pk)  # the broker delivers the unacknowledged task again
+    ran.wait("jobs.send_mail", (record.pk,))
+    tasks.sweep_stale.delay()
+    ran.wait("jobs.sweep", ())
+
+    assert mailoutbox == []
+    record.refresh_from_db()
+    assert (record.state, record.attempts) == (OutgoingMail.State.UNKNOWN, 1)
+    assert "may or may not have been delivered" in record.error
 
 
 def test_a_job_left_running_by_a_dead_worker_reruns_when_redelivered(ran, echo_kind, settings):

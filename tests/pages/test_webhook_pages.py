@@ -137,3 +137,29 @@ def test_the_pages_query_counts_do_not_grow_with_rows(page_client, django_assert
 LIST_QUERIES = 4
 # As above, then the subscription with its owner, and the log's count and page.
 DETAIL_QUERIES = 6
+
+
+NAV_LINK = 'href="/settings/webhooks/">Webhooks</a>'
+
+
+def test_the_admin_role_without_staff_finds_the_webhooks_in_the_navigation(page_client):
+    """The settings page (which links to the webhooks for staff) is not theirs: the main
+    navigation links to the Webhooks page itself, marked current there."""
+    admin = page_client(admin=["view"])
+    home = admin.get("/").content.decode()
+    assert NAV_LINK in home
+    assert 'href="/returns/settings/"' not in home
+    listing = admin.get("/settings/webhooks/").content.decode()
+    assert 'class="nav-link active" aria-current="page" ' + NAV_LINK in listing
+
+
+def test_no_webhooks_link_for_those_who_may_not_see_the_page(page_client):
+    # Every other role, but not the admin role: the page would be a 403.
+    clerk = page_client(return_order=ALL, stock=ALL)
+    assert NAV_LINK not in clerk.get("/").content.decode()
+    assert clerk.get("/settings/webhooks/").status_code == 403
+    # Staff reach it through the settings page (its Webhooks section), not a second link.
+    staff = page_client(staff=True, admin=["view"])
+    home = staff.get("/").content.decode()
+    assert NAV_LINK not in home and 'href="/returns/settings/"' in home
+    assert 'href="/settings/webhooks/"' in staff.get("/returns/settings/").content.decode()

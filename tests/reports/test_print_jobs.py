@@ -7,6 +7,7 @@ from django.test import Client
 
 from jobs.models import Job
 from reports import services
+from tests.factories import CustomerFactory
 from tests.reports.conftest import pdf_text
 from tests.returns.factories import ReturnOrderFactory
 
@@ -125,3 +126,37 @@ def test_the_bulk_print_page_goes_to_the_job_page(
     assert response.status_code == 302
     assert response["Location"] == f"/jobs/{job.pk}/"
     assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("count", "threshold", "as_job"),
+    [
+        (100, 150, False),  # within the threshold and the in-request cap
+        (101, 150, True),  # within the threshold, over the cap: a request may not render it
+        (21, 20, True),  # over the threshold
+        (20, 20, False),
+    ],
+)
+def test_a_print_runs_as_a_job_over_the_threshold_or_over_the_in_request_cap(
+    settings, count, threshold, as_job
+):
+    settings.REPORT_PRINT_JOB_THRESHOLD = threshold
+
+    assert services.print_runs_as_job(list(range(1, count + 1))) is as_job
+
+
+def test_a_print_over_the_cap_but_under_a_higher_threshold_is_a_job_not_a_400(
+    viewer, default_template, settings
+):
+    settings.REPORT_PRINT_JOB_THRESHOLD = 150
+    customer = CustomerFactory()
+    orders = ReturnOrderFactory.create_batch(services.MAX_PRINT_ITEMS + 1, customer=customer)
+
+    response = viewer.post(
+        PRINT, {"template": default_template.pk, "items": [o.pk for o in orders]}
+    )
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["complete"], data["total"]) == (False, 101)
+    assert Job.objects.get(pk=data["job"]).state == Job.State.QUEUED
