@@ -133,3 +133,28 @@ def test_media_can_live_in_another_storage_with_its_options():
     assert default == "FileSystemStorage"
     result = _manage("check", env={"DEBUG": "true", "MEDIA_STORAGE_OPTIONS": "[1]"})
     assert result.returncode != 0 and "MEDIA_STORAGE_OPTIONS must be a JSON object" in result.stderr
+
+
+def test_smtp_server_comes_from_the_environment():
+    env = {
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": "587",
+        "EMAIL_HOST_USER": "rma",
+        "EMAIL_HOST_PASSWORD": "secret",
+        "EMAIL_USE_TLS": "true",
+    }
+    read = _setting(
+        env,
+        "[s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS,"
+        " s.EMAIL_USE_SSL]",
+    )
+    assert read == ["smtp.example.com", 587, "rma", "secret", True, False]
+    assert _setting({}, "[s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS]") == ["localhost", 25, False]
+
+
+def test_tls_and_ssl_together_are_refused():
+    result = _manage(
+        "check", env={"SECRET_KEY": "x", "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS or EMAIL_USE_SSL" in result.stderr
