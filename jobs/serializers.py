@@ -2,11 +2,21 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from common.serializers import BaseModelSerializer
+from jobs import selectors
 from jobs.models import Job
 
 
+def _readable_output(serializer, job) -> str | None:
+    """The result's URL, or null once the requesting user may no longer download it."""
+    request = serializer.context.get("request")
+    if job.output_url is None or request is None:
+        return job.output_url
+    return job.output_url if selectors.job_result_readable(job, request.user) else None
+
+
 class JobSerializer(BaseModelSerializer):
-    """A job as its owner follows it: ``output`` is the result's download URL once done."""
+    """A job as its owner follows it: ``output`` is the result's download URL once done (null
+    while the file would not be served to the caller: see ``jobs.selectors``)."""
 
     output = serializers.SerializerMethodField()
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
@@ -30,7 +40,7 @@ class JobSerializer(BaseModelSerializer):
         read_only_fields = fields
 
     def get_output(self, job) -> str | None:
-        return job.output_url
+        return _readable_output(self, job)
 
 
 class ExportJobSerializer(BaseModelSerializer):
@@ -64,7 +74,7 @@ class ExportJobSerializer(BaseModelSerializer):
         return job.state == Job.State.SUCCEEDED
 
     def get_output(self, job) -> str | None:
-        return job.output_url
+        return _readable_output(self, job)
 
     def get_errors(self, job) -> dict[str, list[str]] | None:
         return {"export": [job.error]} if job.state == Job.State.FAILED else None

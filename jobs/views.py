@@ -23,6 +23,8 @@ def job_detail(request, pk: int):
         "job": job,
         "label": kind.label if kind else job.kind,
         "poll_seconds": POLL_SECONDS,
+        # The download link only while the file would be served (as the API's ``output``).
+        "result_readable": selectors.job_result_readable(job, request.user),
     }
     if request.htmx:
         return render(request, "jobs/_job_status.html", context)

@@ -24,7 +24,7 @@ def owner():
     return UserFactory(password=None)
 
 
-def test_the_list_shows_the_callers_own_jobs_newest_first(owner):
+def test_the_list_shows_the_callers_own_jobs_newest_first(owner, echo_kind):
     older = JobFactory(user=owner)
     newer = FinishedJobFactory(user=owner)
     JobFactory()  # someone else's
@@ -73,7 +73,7 @@ def test_the_job_list_runs_a_fixed_number_of_queries(owner, django_assert_num_qu
     assert response.json()["count"] == 7
 
 
-def test_the_detail_has_what_a_caller_follows(owner):
+def test_the_detail_has_what_a_caller_follows(owner, echo_kind):
     job = FinishedJobFactory(user=owner, attempts=1)
 
     data = _client(owner).get(f"/api/job/{job.pk}/").json()
@@ -145,12 +145,15 @@ def test_the_result_is_not_served_once_its_user_lost_the_permission_it_needs(
     job = FinishedJobFactory(user=user, kind=kind, params=params())
     url = f"/media/job/{job.pk}/result.txt"
     assert _client(user).get(url).status_code == 200
+    assert _client(user).get(f"/api/job/{job.pk}/").json()["output"] == url
 
     user.groups.clear()
     user = type(user).objects.get(pk=user.pk)  # no cached permissions
 
     assert _client(user).get(url).status_code == 404
-    assert _client(user).get(f"/api/job/{job.pk}/").status_code == 200  # still their job
+    answer = _client(user).get(f"/api/job/{job.pk}/")
+    assert answer.status_code == 200  # still their job
+    assert answer.json()["output"] is None  # no link to a file that would not be served
     superuser = UserFactory(password=None, is_superuser=True, is_staff=True)
     assert _client(superuser).get(url).status_code == 200
 

@@ -48,7 +48,7 @@ def test_htmx_gets_only_the_status_box(owner):
     assert "<nav" not in html and 'value="60"' in html
 
 
-def test_a_finished_job_links_its_file_and_stops_polling(owner):
+def test_a_finished_job_links_its_file_and_stops_polling(owner, echo_kind):
     job = FinishedJobFactory(user=owner)
 
     html = _client(owner).get(f"/jobs/{job.pk}/").content.decode()
@@ -72,3 +72,20 @@ def test_someone_elses_job_page_is_a_404_and_anonymous_logs_in(owner):
     assert _client(UserFactory(password=None)).get(f"/jobs/{job.pk}/").status_code == 404
     response = Client().get(f"/jobs/{job.pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_finished_job_offers_no_link_once_its_user_lost_the_permission(make_user):
+    user = make_user(return_order=["view"])
+    job = FinishedJobFactory(
+        user=user,
+        kind="returns.export",
+        params={"table": "ReturnOrders", "format": "csv", "keys": [1]},
+    )
+    assert 'id="job-download"' in _client(user).get(f"/jobs/{job.pk}/").content.decode()
+
+    user.groups.clear()
+    user = type(user).objects.get(pk=user.pk)  # no cached permissions
+
+    html = _client(user).get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="job-download"' not in html
+    assert 'id="job-no-download"' in html
