@@ -1,11 +1,13 @@
 """Notification e-mail: recorded in the change's transaction, sent by a task after commit,
 never twice, retried with backoff while the mail server fails."""
 
+import io
 import datetime
 import smtplib
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -252,3 +254,20 @@ def test_an_unexpected_error_fails_the_mail_without_trying_again(settings, monke
     record.refresh_from_db()
     assert (record.state, record.attempts) == (OutgoingMail.State.FAILED, 1)
     assert "ValueError" in record.error
+
+
+def test_without_a_broker_cron_runs_the_sweep(settings):
+    """``manage.py jobs_sweep``: what beat's sweep does, for a deployment without a broker."""
+    with transaction.atomic():
+        record = job_mail.mail_queue(subject="Received", body="Body", to=["a@example.com"])
+    stale = timezone.now() - datetime.timedelta(seconds=settings.MAIL_SENDING_TIMEOUT + 1)
+    OutgoingMail.objects.filter(pk=record.pk).update(
+        state=OutgoingMail.State.SENDING, sending_since=stale
+    )
+    out = io.StringIO()
+
+    call_command("jobs_sweep", stdout=out)
+
+    record.refresh_from_db()
+    assert record.state == OutgoingMail.State.UNKNOWN
+    assert "0 stale jobs failed, 1 e-mails marked unknown" in out.getvalue()
