@@ -1,8 +1,8 @@
 """Notification e-mail: recorded in the change's transaction, sent by a task after commit,
 never twice, retried with backoff while the mail server fails."""
 
-import io
 import datetime
+import io
 import smtplib
 
 import pytest
