@@ -25,7 +25,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,16 +100,23 @@ def mail_send(pk: int) -> float | None:
     mail = _claim(pk)
     if mail is None:
         return None
+    # The connection is opened here and closed apart, after the send: an error while saying
+    # goodbye (QUIT) to a server that has accepted the message must not count as a failure,
+    # or the message would be sent again.
+    connection = get_connection(fail_silently=False)
     message = EmailMessage(
         mail.subject,
         mail.body,
         mail.from_email,
         mail.to,
         headers={"Message-ID": mail.message_id},
+        connection=connection,
     )
     try:
+        connection.open()
         message.send(fail_silently=False)
     except RETRY_ON as exc:
+        _close_quietly(connection, pk)
         # Refused by the server, or no server: it has not accepted the message.
         error = error_text(exc)
         if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
@@ -123,11 +130,20 @@ def mail_send(pk: int) -> float | None:
     except Exception as exc:
         # Not a refusal we know: whether the message left cannot be told, so it is not tried
         # again (never twice); the record says why.
+        _close_quietly(connection, pk)
         logger.exception("E-mail %s could not be sent", pk)
         _settle(mail, State.FAILED, error=error_text(exc), sending_since=None)
         return None
     _settle(mail, State.SENT, error="", sent=timezone.now(), sending_since=None)
+    _close_quietly(connection, pk)
     return None
+
+
+def _close_quietly(connection, pk: int) -> None:
+    try:
+        connection.close()
+    except Exception:  # the outcome of the send is already known and recorded
+        logger.warning("E-mail %s: closing the mail connection failed", pk, exc_info=True)
 
 
 def mails_sweep_stale(*, timeout: float | None = None) -> int:

@@ -7,6 +7,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -78,16 +79,13 @@ def test_a_redelivered_mail_task_sends_once(mailoutbox):
     assert (record.state, record.attempts) == (OutgoingMail.State.SENT, 1)
 
 
-class FlakySMTP:
+class FlakySMTP(BaseEmailBackend):
     """An e-mail backend whose server refuses the first ``failures`` connections; ``tried``
     holds the Message-ID of every message offered to it, refused or not."""
 
     failures = 0
     sent: list = []
     tried: list = []
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         FlakySMTP.tried.extend(m.message()["Message-ID"] for m in messages)
@@ -112,13 +110,10 @@ class WorkerKilled(BaseException):
     runs (not an Exception, so no handler of the code under test catches it)."""
 
 
-class AcceptsThenDies:
+class AcceptsThenDies(BaseEmailBackend):
     """A mail server that accepts the message, after which the worker dies at once."""
 
     sent: list = []
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         AcceptsThenDies.sent.extend(messages)
@@ -271,3 +266,44 @@ def test_without_a_broker_cron_runs_the_sweep(settings):
     record.refresh_from_db()
     assert record.state == OutgoingMail.State.UNKNOWN
     assert "0 stale jobs failed, 1 e-mails marked unknown" in out.getvalue()
+
+
+class AcceptsThenQuitFails(BaseEmailBackend):
+    """Like Django's SMTP backend: a connection it opens itself it also closes after sending;
+    this server accepts the message, then errs on QUIT."""
+
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opened = False
+
+    def open(self):
+        if self.opened:
+            return False
+        self.opened = True
+        return True
+
+    def close(self):
+        self.opened = False
+        raise smtplib.SMTPResponseException(421, b"closing")
+
+    def send_messages(self, messages):
+        new = self.open()
+        AcceptsThenQuitFails.sent.extend(messages)
+        if new:
+            self.close()
+        return len(messages)
+
+
+def test_an_error_on_quit_after_the_server_accepted_the_mail_does_not_send_it_again(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.AcceptsThenQuitFails"
+    AcceptsThenQuitFails.sent = []
+    with transaction.atomic():
+        record = job_mail.mail_queue(subject="Received", body="Body", to=["a@example.com"])
+
+    assert job_mail.mail_send(record.pk) is None  # no retry
+
+    record.refresh_from_db()
+    assert record.state == OutgoingMail.State.SENT
+    assert len(AcceptsThenQuitFails.sent) == 1
