@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reports",
     "returns",
     "webhooks",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The customer portal's own session (request.portal_contact), on /portal/ paths only.
+    "portal.middleware.PortalSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx: views answer an htmx request with the fragment it asked for.
@@ -338,6 +341,18 @@ EXPORT_JOB_THRESHOLD = int(os.environ.get("EXPORT_JOB_THRESHOLD", "20000"))
 # Notification e-mails: tries per message, and the first wait between them (doubled each time).
 MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
 MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "30"))
+
+# Customer portal: sign-in links (minutes; an invitation's in hours), portal sessions (days),
+# and link requests allowed per e-mail address and per client address in each window (seconds).
+PORTAL_SESSION_COOKIE_NAME = os.environ.get("PORTAL_SESSION_COOKIE_NAME", "boomerang_portal")
+PORTAL_LINK_MINUTES = int(os.environ.get("PORTAL_LINK_MINUTES", "30"))
+PORTAL_INVITE_LINK_HOURS = int(os.environ.get("PORTAL_INVITE_LINK_HOURS", "72"))
+PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "14"))
+PORTAL_LINK_REQUEST_WINDOW = int(os.environ.get("PORTAL_LINK_REQUEST_WINDOW", "3600"))
+PORTAL_LINK_REQUESTS_PER_EMAIL = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_EMAIL", "5"))
+PORTAL_LINK_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_ADDRESS", "30"))
+# Languages the portal answers in, chosen from the browser's Accept-Language.
+PORTAL_LANGUAGES = env_list("PORTAL_LANGUAGES", "en")
 
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")

@@ -112,6 +112,12 @@ class ReturnOrderForm(BootstrapMixin, forms.Form):
     start_date = forms.DateField(required=False, widget=DateInput)
     target_date = forms.DateField(required=False, widget=DateInput)
     order_currency = forms.ChoiceField(required=False)
+    visible_to_customer = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Visible to the customer"),
+        help_text=_("The customer's contacts see this order in the customer portal."),
+    )
 
     def __init__(self, *args, instance: ReturnOrder | None = None, **kwargs):
         self.instance = instance

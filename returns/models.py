@@ -238,6 +238,14 @@ class ReturnOrder(models.Model):
     # True while some line is authorized for less than its quantity.
     partially_authorized = models.BooleanField(default=False, editable=False)
     decline_reason = models.TextField(_("decline reason"), max_length=2000, blank=True)
+    # The customer portal lists the order to the customer's contacts while this is on.
+    visible_to_customer = models.BooleanField(
+        _("visible to customer"),
+        default=True,
+        help_text=_("Show this order to the customer's contacts in the customer portal"),
+    )
+    # Requested by a customer in the portal, not typed by staff (the Requests view).
+    from_portal = models.BooleanField(_("created from the portal"), default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ReturnOrderQuerySet.as_manager()

@@ -470,6 +470,7 @@ def return_order_edit(request, pk):
                 "start_date": order.start_date,
                 "target_date": order.target_date,
                 "order_currency": order.order_currency or "",
+                "visible_to_customer": order.visible_to_customer,
             },
         )
     return render(request, "returns/order_form.html", {"form": form, "order": order})

@@ -65,8 +65,9 @@ CALENDAR_QUERIES = BASE + 3
 # complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their
 # parts: one query, see tests/pages/test_resolution_pages.py.)
 DETAIL_QUERIES = BASE + 7
-# The company page: the company, contacts, addresses, stock held and its orders.
-COMPANY_QUERIES = BASE + 5
+# The company page: the company, contacts, addresses, stock held and its orders, plus the
+# contacts' portal access and the company's portal sign-in domains.
+COMPANY_QUERIES = BASE + 7
 # The stock item page: the item, its tracking, the orders tracking names and its lines.
 STOCK_ITEM_QUERIES = BASE + 4
 # The home dashboard: every panel's count (one query), and each of the five panels' short list
