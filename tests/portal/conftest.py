@@ -24,7 +24,7 @@ LINK = re.compile(r"/portal/sign-in/([A-Za-z0-9_-]+)/")
 
 def last_link(email: str) -> str:
     """The path of the newest sign-in link e-mailed to ``email`` (from the mail outbox)."""
-    mail = OutgoingMail.objects.filter(to=[email]).order_by("-pk").first()
+    mail = OutgoingMail.objects.filter(to=[email.lower()]).order_by("-pk").first()
     assert mail is not None, f"no e-mail to {email}"
     return LINK.search(mail.body).group(0)
 
