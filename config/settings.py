@@ -351,6 +351,9 @@ PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "14"))
 PORTAL_LINK_REQUEST_WINDOW = int(os.environ.get("PORTAL_LINK_REQUEST_WINDOW", "3600"))
 PORTAL_LINK_REQUESTS_PER_EMAIL = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_EMAIL", "5"))
 PORTAL_LINK_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_ADDRESS", "30"))
+# Photos customers attach: at most this many per form, each at most this many bytes.
+PORTAL_PHOTO_MAX_COUNT = int(os.environ.get("PORTAL_PHOTO_MAX_COUNT", "6"))
+PORTAL_PHOTO_MAX_BYTES = int(os.environ.get("PORTAL_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 # Languages the portal answers in, chosen from the browser's Accept-Language.
 PORTAL_LANGUAGES = env_list("PORTAL_LANGUAGES", "en")
 

@@ -5,14 +5,21 @@ customer); an order, item or document of another company is simply not found, so
 answer 404 without saying whether it exists.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from companies.models import Contact
+from common.models import Attachment
+from companies.models import Address, Contact
 from portal.models import PortalAccess, PortalDomain
 from reports.models import ReportTemplate
 from reports.selectors import report_templates_for
-from returns.models import ReturnOrder, ReturnOrderLineItem, ReturnOrderLineResolution
-from returns.selectors import with_line_counts
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderLineItem,
+    ReturnOrderLineResolution,
+    ReturnOrderMessage,
+)
+from returns.selectors import return_order_messages, with_line_counts
+from returns.statuses import OPEN_STATUSES
 from stock.models import StockItem
 
 DEFAULT_DOCUMENT = "Boomerang Return Order"
@@ -77,3 +84,44 @@ def portal_access_of(company_pk: int) -> dict[int, PortalAccess]:
 
 def portal_domains_of(company_pk: int) -> list[str]:
     return list(PortalDomain.objects.filter(company_id=company_pk).values_list("domain", flat=True))
+
+
+def portal_returnable_items(contact: Contact, *, search: str = "") -> QuerySet[StockItem]:
+    """Serialized items the company holds that wait on no open return: what it may request
+    to return (the returns service checks again under its locks)."""
+    waiting = ReturnOrderLineItem.objects.filter(
+        item=OuterRef("pk"), received_date__isnull=True, order__status__in=OPEN_STATUSES
+    )
+    return (
+        portal_items(contact, search=search)
+        .filter(serial__isnull=False, quantity=1)
+        .exclude(Exists(waiting))
+    )
+
+
+def portal_returnable_by_serial(contact: Contact, serial: str) -> StockItem | None:
+    return portal_returnable_items(contact).filter(serial__iexact=serial.strip()).first()
+
+
+def portal_addresses(contact: Contact) -> QuerySet[Address]:
+    return Address.objects.filter(company_id=contact.company_id)
+
+
+def portal_messages(order: ReturnOrder) -> list[ReturnOrderMessage]:
+    return list(return_order_messages(order.pk))
+
+
+def portal_file(order: ReturnOrder, attachment_pk: int) -> Attachment | None:
+    """A file of the order's thread with the customer; staff's other files are not shared."""
+    return (
+        Attachment.objects.filter(
+            pk=attachment_pk,
+            model_type="returnorder",
+            model_id=order.pk,
+            pk__in=ReturnOrderMessage.attachments.through.objects.filter(
+                returnordermessage__order=order
+            ).values("attachment_id"),
+        )
+        .exclude(attachment="")
+        .first()
+    )

@@ -23,6 +23,8 @@ from django.utils.translation import ngettext
 from companies.models import Company, Contact
 from jobs.mail import mail_queue
 from portal.models import PortalAccess, PortalDomain, PortalSession, PortalSignInLink, secret_hash
+from returns import services as return_services
+from returns.models import ReturnOrder
 
 
 class LinkInvalid(Exception):
@@ -307,3 +309,76 @@ def portal_link_redeem(*, token: str) -> SignedIn:
 
 def portal_session_end(*, session_key: str) -> None:
     PortalSession.objects.filter(key_hash=secret_hash(session_key)).delete()
+
+
+# -- requests and messages, by the customer -------------------------------------------------
+
+
+@transaction.atomic
+def portal_return_request(
+    *,
+    contact: Contact,
+    lines: list[tuple],
+    typed: list[tuple],
+    address=None,
+    photos=(),
+) -> ReturnOrder:
+    """A customer's request becomes a return order, through the returns services, in one
+    transaction: in the first status (Requested while authorization is required, else
+    Pending), marked as created from the portal, with one line per chosen item (``lines``:
+    item, reason, fault). A typed serial that names an item the company holds becomes a line
+    too; the others are listed in the order's notes for staff to check. Photos come as the
+    first message of the order's thread. Any refusal (an item that is no longer returnable,
+    an inactive reason) is a ValidationError and nothing is created.
+    """
+    from portal.selectors import portal_returnable_by_serial
+
+    lines = list(lines)
+    unknown = []
+    for serial, reason, fault in typed:
+        item = portal_returnable_by_serial(contact, serial)
+        if item is not None and all(item.pk != chosen.pk for chosen, _r, _f in lines):
+            lines.append((item, reason, fault))
+        elif item is None:
+            unknown.append((serial, reason, fault))
+    notes = ""
+    if unknown:
+        rows = [
+            f"- {serial}" + (f" ({reason.label})" if reason else "") + f": {fault}"
+            for serial, reason, fault in unknown
+        ]
+        notes = _("Serial numbers typed by the customer, to check:") + "\n" + "\n".join(rows)
+    order = return_services.return_order_create(
+        user=None,
+        customer=contact.company,
+        contact=contact,
+        address=address,
+        description=_("Requested by %(name)s in the customer portal") % {"name": contact.name},
+        notes=notes,
+        from_portal=True,
+        visible_to_customer=True,
+    )
+    for item, reason, fault in lines:
+        return_services.return_order_line_create(
+            order=order, item=item, user=None, reason=reason, notes=fault[:500]
+        )
+    if photos:
+        return_services.return_order_message_post(
+            order=order,
+            body=_("Photos of the fault."),
+            contact=contact,
+            files=list(photos),
+            file_comment=_("Photo from the customer"),
+        )
+    return order
+
+
+def portal_message_post(*, contact: Contact, order: ReturnOrder, body: str, photos=()):
+    """The customer's message on one of their orders (returns.services checks the rest)."""
+    return return_services.return_order_message_post(
+        order=order,
+        body=body,
+        contact=contact,
+        files=list(photos),
+        file_comment=_("Photo from the customer"),
+    )

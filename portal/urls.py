@@ -12,5 +12,8 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign-out"),
     path("returns/<int:pk>/", views.order_detail, name="order"),
     path("returns/<int:pk>/document/", views.order_document, name="order-document"),
+    path("returns/<int:pk>/messages/", views.message, name="message"),
+    path("returns/<int:pk>/files/<int:attachment_pk>/", views.file, name="file"),
+    path("request/", views.request_return, name="request"),
     path("items/", views.items, name="items"),
 ]

@@ -7,7 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -17,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common import site_settings
 from portal import progress, selectors, services
-from portal.forms import SignInForm
+from portal.forms import MessageForm, ReturnRequestForm, SignInForm
 from portal.middleware import clear_portal_cookie, set_portal_cookie
 from reports import registry as report_registry
 from reports import services as report_services
 from users.authentication import client_ip_address
 
 PAGE_SIZE = 20
+REQUEST_ITEMS = 50  # items listed on the request form (search by serial narrows them)
 
 
 def portal_page(view):
@@ -130,9 +131,7 @@ def _order_or_404(request, pk):
     return order
 
 
-@portal_page
-def order_detail(request, pk):
-    order = _order_or_404(request, pk)
+def _order_page(request, order, *, message_form=None, status=200):
     lines = selectors.portal_order_lines(order)
     for line in lines:
         line.customer_state = progress.line_state(line)
@@ -147,8 +146,17 @@ def order_detail(request, pk):
             "steps": progress.order_steps(order, lines),
             "customer_status": progress.CUSTOMER_STATUS.get(order.status, ""),
             "has_document": selectors.portal_document_template() is not None,
+            "thread": selectors.portal_messages(order),
+            "message_form": message_form or MessageForm(),
+            "requested": "requested" in request.GET,
         },
+        status=status,
     )
+
+
+@portal_page
+def order_detail(request, pk):
+    return _order_page(request, _order_or_404(request, pk))
 
 
 @portal_page
@@ -175,3 +183,86 @@ def items(request):
     search = request.GET.get("q", "")[:100]
     page = _page(request, selectors.portal_items(contact, search=search))
     return _render(request, "portal/items.html", {"page": page, "q": search, "section": "items"})
+
+
+def _request_form(request, contact, search: str):
+    from returns.models import ReturnReason
+
+    return ReturnRequestForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        items=selectors.portal_returnable_items(contact, search=search)[:REQUEST_ITEMS],
+        reasons=ReturnReason.objects.filter(active=True).order_by("sort_order", "label"),
+        addresses=selectors.portal_addresses(contact),
+        reason_required=bool(site_settings.get_value("RETURNORDER_REQUIRE_REASON")),
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def request_return(request):
+    """Request a return: the items to send back, why, photos, and the address."""
+    contact = request.portal_contact
+    search = request.GET.get("q", "")[:100]
+    form = _request_form(request, contact, search)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.portal_return_request(
+                contact=contact,
+                lines=form.chosen_lines,
+                typed=form.typed_lines,
+                address=form.cleaned_data.get("address"),
+                photos=form.cleaned_data.get("photos") or [],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect(reverse("portal:order", kwargs={"pk": order.pk}) + "?requested=1")
+    status = 400 if form.errors else 200
+    return _render(
+        request,
+        "portal/request.html",
+        {"form": form, "q": search, "section": "request"},
+        status=status,
+    )
+
+
+@portal_page
+@require_POST
+def message(request, pk):
+    order = _order_or_404(request, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.portal_message_post(
+                contact=request.portal_contact,
+                order=order,
+                body=form.cleaned_data.get("body") or "",
+                photos=form.cleaned_data.get("photos") or [],
+            )
+        except ValidationError as exc:
+            for text in exc.messages:
+                form.add_error(None, text)
+        else:
+            return redirect(reverse("portal:order", kwargs={"pk": order.pk}) + "#messages")
+    return _order_page(request, order, message_form=form, status=400)
+
+
+@portal_page
+def file(request, pk, attachment_pk):
+    """A file of the order's thread, always as a download (never shown in the browser)."""
+    order = _order_or_404(request, pk)
+    attachment = selectors.portal_file(order, attachment_pk)
+    if attachment is None:
+        raise Http404(_("No such file."))
+    response = FileResponse(
+        attachment.attachment.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -637,6 +637,27 @@ class SettingsForm(BootstrapMixin, forms.Form):
         return cleaned
 
 
+class MessageForm(BootstrapMixin, forms.Form):
+    """A staff message to the customer, on the order page (with an optional file)."""
+
+    body = forms.CharField(
+        label=_("Message to the customer"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachment = forms.FileField(required=False, label=_("File"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachment"):
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        upload = cleaned.get("attachment")
+        if upload and upload.size > settings.ATTACHMENT_MAX_BYTES:
+            self.add_error("attachment", _("File is too large."))
+        return cleaned
+
+
 class AttachmentForm(BootstrapMixin, forms.Form):
     attachment = forms.FileField(required=False, label=_("File"))
     link = forms.URLField(required=False, max_length=2000, assume_scheme="https")

@@ -45,6 +45,7 @@ ORDER_FIELDS = {
     "order_currency",
     "creation_date",
     "visible_to_customer",
+    "from_portal",
 }
 
 LOCKED_MESSAGE = _("This order is locked and cannot be modified")

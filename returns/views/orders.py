@@ -529,6 +529,7 @@ def return_order_detail(request, pk):
             "upload_user"
         )
     )
+    thread = list(selectors.return_order_messages(order.pk))
     locked = services.order_is_locked(order)
     actions = [
         a
@@ -566,6 +567,8 @@ def return_order_detail(request, pk):
             "bulk": bulk if any(bulk.values()) else None,
             "outcome_choices": ReturnOrderLineStatus.choices,
             "attachment_form": forms.AttachmentForm(),
+            "thread": thread,
+            "message_form": forms.MessageForm(),
             "notes_form": forms.NotesForm(initial={"notes": order.notes}),
             # Read only when the scan field shows (an open order the user may add lines to).
             "scan_reasons": ReturnReason.objects.filter(active=True),

@@ -89,6 +89,8 @@ PAGES = [
     # An attachment is part of the order: adding or removing one changes the order.
     Page("returns:attachment-add", ("POST",), (("return_order", "change"),)),
     Page("returns:attachment-delete", ("POST",), (("return_order", "change"),)),
+    # A message to the customer changes the order, as an attachment does.
+    Page("returns:message-add", ("POST",), (("return_order", "change"),)),
     # Status changes need add, as in InvenTree (not change).
     Page("returns:transition", ("POST",), (("return_order", "add"),)),
     # Authorizing and declining a requested return: the authorize permission, which comes with

@@ -18,16 +18,21 @@ from rest_framework.test import APIClient
 
 from common import services as common_services
 from common import site_settings
+from returns.models import ReturnOrderMessage
 from tests.factories import UserFactory
 from tests.pages.test_permission_pages import CASES as PAGE_CASES
 from tests.pages.test_permission_pages import _url as page_url
 from tests.portal.conftest import sign_in
-from tests.portal.test_portal_pages import PORTAL_PAGES, portal_url
+from tests.portal.test_portal_pages import PORTAL_PAGES, portal_url, thread_file
+
 from tests.reports.factories import ReportOutputFactory
 from tests.test_permission_matrix import CASES as API_CASES
 from tests.test_permission_matrix import prepare_request
 
 pytestmark = pytest.mark.django_db
+
+# The portal pages that name an order: each must be a 404 for an order the contact may not see.
+ORDER_PAGES = {"portal:order", "portal:order-document", "portal:message", "portal:file"}
 
 
 def _secrets_of(customer) -> list[str]:
@@ -56,16 +61,19 @@ def test_every_portal_url_of_another_company_is_a_404(customer_x, customer_y):
     targets = [*customer_y.orders, customer_y.hidden, customer_x.hidden]
     checked = 0
     for page in PORTAL_PAGES:
-        if "GET" not in page.methods:
-            continue
-        if page.name in ("portal:order", "portal:order-document"):
+        if page.name in ORDER_PAGES:
             for order in targets:
                 url = portal_url(page.name, order=order)
-                response = portal.get(url)
-                assert response.status_code == 404, url
-                _assert_no_leak(response, [*secrets, customer_x.hidden.reference], url)
-                checked += 1
-        else:
+                for method in page.methods:
+                    if method == "POST":
+                        response = portal.post(url, {"body": "Let me in"})
+                    else:
+                        response = portal.get(url)
+                    assert response.status_code == 404, f"{method} {url}"
+                    _assert_no_leak(response, [*secrets, customer_x.hidden.reference], url)
+                    checked += 1
+            continue
+        if "GET" in page.methods:
             url = portal_url(page.name)
             response = portal.get(url)
             assert response.status_code < 500, url
@@ -78,7 +86,16 @@ def test_every_portal_url_of_another_company_is_a_404(customer_x, customer_y):
     # The list shows X's visible orders only: its count is X's, not X's plus Y's.
     listing = portal.get("/portal/").content.decode()
     assert listing.count('href="/portal/returns/') == len(customer_x.orders)
-    assert checked >= 4 * 2 + 3
+    assert checked >= 3 * len(ORDER_PAGES) + 3
+    assert not ReturnOrderMessage.objects.filter(body="Let me in").exists()
+    # A file of X's own order, asked for under Y's order, is not found either.
+    own = thread_file(customer_x.orders[0])
+    url = portal_url("portal:file", order=customer_y.orders[0], attachment=own)
+    assert portal.get(url).status_code == 404
+    # Y's thread files under X's order: not found.
+    theirs = thread_file(customer_y.orders[1])
+    url = portal_url("portal:file", order=customer_x.orders[0], attachment=theirs)
+    assert portal.get(url).status_code == 404
 
 
 def test_attachments_and_printed_reports_of_another_company_are_not_served(customer_y):

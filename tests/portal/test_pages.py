@@ -13,6 +13,7 @@ from djmoney.money import Money
 from portal import progress
 from returns.models import ReturnOrder, ReturnOrderLineResolution, ReturnOrderRefund
 from returns.statuses import ResolutionKind, ReturnOrderLineStatus, ReturnOrderStatus
+from tests.portal.test_portal_pages import thread_file
 from tests.returns.factories import (
     CustomerStockItemFactory,
     ReturnOrderFactory,
@@ -78,8 +79,10 @@ def test_the_status_page_queries_are_fixed(customer_x, django_assert_num_queries
     for _ in range(rows):
         line = ReturnOrderLineItemFactory(order=order, received_date=timezone.localdate())
         _resolve(line, ResolutionKind.REPLACE, replacement_item=CustomerStockItemFactory())
-    # The session, the logo, the order, its lines, their resolutions, the document template.
-    with django_assert_num_queries(SIGNED_IN + 5):
+        thread_file(order)  # a message with a photo
+    # The session, the logo, the order, its lines, their resolutions, the document template,
+    # the thread's messages and their files.
+    with django_assert_num_queries(SIGNED_IN + 7):
         response = client.get(f"/portal/returns/{order.pk}/")
     assert response.status_code == 200
     assert _text(response).count("Replaced by serial") == rows
