@@ -24,7 +24,6 @@ from tests.pages.test_permission_pages import CASES as PAGE_CASES
 from tests.pages.test_permission_pages import _url as page_url
 from tests.portal.conftest import sign_in
 from tests.portal.test_portal_pages import PORTAL_PAGES, portal_url, thread_file
-
 from tests.reports.factories import ReportOutputFactory
 from tests.test_permission_matrix import CASES as API_CASES
 from tests.test_permission_matrix import prepare_request
