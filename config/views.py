@@ -49,6 +49,7 @@ def company_detail(request, pk):
             "company": company,
             "contacts": contacts,
             "portal_domains": " ".join(portal_selectors.portal_domains_of(company.pk)),
+            "portal_customer_emails": portal_selectors.portal_customer_emails(company.pk),
             "addresses": list(company.addresses.all()),
             "stock": list(stock_assigned_to(company.pk).order_by("part__name", "serial_int", "pk"))
             if can_view_stock

@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from common import site_settings
+        from portal import signals  # noqa: F401  (customer e-mails)
 
         site_settings.register(
             site_settings.SettingDefinition(

@@ -24,6 +24,12 @@ class DomainsForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
+    customer_emails = forms.BooleanField(
+        label=_("Send customer e-mails"),
+        required=False,
+        help_text=_("E-mail the order's contact when their return moves on."),
+    )
+
     def domain_list(self) -> list[str]:
         return self.cleaned_data["domains"].replace(",", " ").split()
 
@@ -228,3 +234,42 @@ class ReturnRequestForm(forms.Form):
             for n in typed
         ]
         return cleaned
+
+
+class EmailTemplatesForm(forms.Form):
+    """Staff: the subject and text of every customer e-mail, with their placeholders checked."""
+
+    def __init__(self, *args, wordings: dict[str, tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        from portal.emails import EVENTS
+
+        for event, (label, _subject, _body) in EVENTS.items():
+            subject, body = wordings[event]
+            self.fields[f"{event}_subject"] = forms.CharField(
+                label=_("%(event)s: subject") % {"event": label},
+                max_length=200,
+                initial=subject,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+            self.fields[f"{event}_body"] = forms.CharField(
+                label=_("%(event)s: text") % {"event": label},
+                max_length=10000,
+                initial=body,
+                widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
+            )
+
+    def clean(self):
+        from portal.emails import placeholders_in
+
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            try:
+                placeholders_in(value)
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        return cleaned
+
+    def events(self):
+        from portal.emails import EVENTS
+
+        return [(self[f"{e}_subject"], self[f"{e}_body"]) for e in EVENTS]

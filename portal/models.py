@@ -124,3 +124,37 @@ class PortalSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class PortalCompanyPreference(models.Model):
+    """A company's choices about the portal: whether its contacts get customer e-mails."""
+
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.CASCADE, related_name="portal_preference"
+    )
+    customer_emails = models.BooleanField(_("send customer e-mails"), default=True)
+
+    class Meta:
+        verbose_name = _("portal preference")
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+
+class PortalEmailTemplate(models.Model):
+    """Staff's wording of one customer e-mail; without a row the built-in wording is used."""
+
+    event = models.CharField(_("event"), max_length=30, unique=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), max_length=10000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer e-mail template")
+        ordering = ["event"]
+
+    def __str__(self) -> str:
+        return self.event

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from common.models import Attachment
 from companies.models import Address, Contact
-from portal.models import PortalAccess, PortalDomain
+from portal.models import PortalAccess, PortalCompanyPreference, PortalDomain
 from reports.models import ReportTemplate
 from reports.selectors import report_templates_for
 from returns.models import (
@@ -80,6 +80,13 @@ def portal_access_of(company_pk: int) -> dict[int, PortalAccess]:
         access.contact_id: access
         for access in PortalAccess.objects.filter(contact__company_id=company_pk)
     }
+
+
+def portal_customer_emails(company_pk: int) -> bool:
+    """Whether the company's contacts get customer e-mails (on unless it opted out)."""
+    return not PortalCompanyPreference.objects.filter(
+        company_id=company_pk, customer_emails=False
+    ).exists()
 
 
 def portal_domains_of(company_pk: int) -> list[str]:

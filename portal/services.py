@@ -22,7 +22,15 @@ from django.utils.translation import ngettext
 
 from companies.models import Company, Contact
 from jobs.mail import mail_queue
-from portal.models import PortalAccess, PortalDomain, PortalSession, PortalSignInLink, secret_hash
+from portal.models import (
+    PortalAccess,
+    PortalCompanyPreference,
+    PortalDomain,
+    PortalEmailTemplate,
+    PortalSession,
+    PortalSignInLink,
+    secret_hash,
+)
 from returns import services as return_services
 from returns.models import ReturnOrder
 
@@ -144,6 +152,39 @@ def _clean_domain(raw: str) -> str:
     except ValidationError as exc:
         raise ValidationError({"domains": [_("%s is not an e-mail domain.") % raw]}) from exc
     return domain
+
+
+@transaction.atomic
+def portal_company_emails_set(*, company: Company, enabled: bool, user) -> None:
+    """Whether the company's contacts get customer e-mails (per-company opt-out)."""
+    PortalCompanyPreference.objects.update_or_create(
+        company=company, defaults={"customer_emails": enabled}
+    )
+
+
+@transaction.atomic
+def portal_email_templates_set(*, wordings: dict[str, tuple[str, str]], user) -> None:
+    """Store staff's wording of the customer e-mails (``event -> (subject, text)``); a
+    wording equal to the built-in one is not stored, so later built-in fixes reach it."""
+    from portal.emails import EVENTS, placeholders_in
+
+    for event, (subject, body) in wordings.items():
+        if event not in EVENTS:
+            raise ValidationError({"event": [_("Unknown e-mail %s.") % event]})
+        placeholders_in(subject)
+        placeholders_in(body)
+        _label, default_subject, default_body = EVENTS[event]
+        if subject == str(default_subject) and body == str(default_body):
+            PortalEmailTemplate.objects.filter(event=event).delete()
+            continue
+        PortalEmailTemplate.objects.update_or_create(
+            event=event,
+            defaults={
+                "subject": subject,
+                "body": body,
+                "updated_by": user if getattr(user, "is_authenticated", False) else None,
+            },
+        )
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from portal import staff_views
 app_name = "portal-staff"
 
 urlpatterns = [
-    path("domains/", staff_views.company_domains, name="domains"),
+    path("settings/", staff_views.company_settings, name="settings"),
     path("contacts/<int:contact_pk>/invite/", staff_views.contact_invite, name="invite"),
     path("contacts/<int:contact_pk>/revoke/", staff_views.contact_revoke, name="revoke"),
 ]

@@ -7,13 +7,13 @@ change the contact (``companies.change_contact``); the domains change the compan
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from companies.models import Company, Contact
-from portal import services
-from portal.forms import DomainsForm
+from portal import emails, services
+from portal.forms import DomainsForm, EmailTemplatesForm
 
 
 def _back(company_pk: int):
@@ -57,7 +57,8 @@ def contact_revoke(request, pk, contact_pk):
 
 @login_required
 @require_POST
-def company_domains(request, pk):
+def company_settings(request, pk):
+    """The company's portal settings: self sign-in domains and customer e-mails."""
     if not request.user.has_perm("companies.change_company"):
         raise PermissionDenied
     company = get_object_or_404(Company, pk=pk)
@@ -74,12 +75,38 @@ def company_domains(request, pk):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+        return _back(pk)
+    services.portal_company_emails_set(
+        company=company, enabled=form.cleaned_data["customer_emails"], user=request.user
+    )
+    if domains:
+        messages.success(
+            request, _("Self sign-in allowed for: %(domains)s.") % {"domains": ", ".join(domains)}
+        )
     else:
-        if domains:
-            messages.success(
-                request,
-                _("Self sign-in allowed for: %(domains)s.") % {"domains": ", ".join(domains)},
-            )
-        else:
-            messages.success(request, _("Self sign-in by e-mail domain is off."))
+        messages.success(request, _("Portal settings saved; self sign-in by domain is off."))
     return _back(pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_templates(request):
+    """Staff reword the customer e-mails (site settings are for staff, as the settings page)."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    wordings = {event: emails.wording(event) for event in emails.EVENTS}
+    form = EmailTemplatesForm(request.POST or None, wordings=wordings)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.portal_email_templates_set(
+            wordings={e: (data[f"{e}_subject"], data[f"{e}_body"]) for e in emails.EVENTS},
+            user=request.user,
+        )
+        messages.success(request, _("Customer e-mails saved."))
+        return redirect("portal-settings:emails")
+    return render(
+        request,
+        "portal/staff/email_templates.html",
+        {"form": form, "placeholders": emails.PLACEHOLDERS.items()},
+        status=400 if form.errors else 200,
+    )

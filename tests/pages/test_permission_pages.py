@@ -122,7 +122,9 @@ PAGES = [
     # the self sign-in domains change the company (both return-order role models).
     Page("portal-staff:invite", ("POST",), (("return_order", "change"),)),
     Page("portal-staff:revoke", ("POST",), (("return_order", "change"),)),
-    Page("portal-staff:domains", ("POST",), (("return_order", "change"),)),
+    Page("portal-staff:settings", ("POST",), (("return_order", "change"),)),
+    # The wording of the customer e-mails: a site setting, for staff.
+    Page("portal-settings:emails", ("GET", "POST"), (STAFF,)),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
@@ -192,7 +194,7 @@ def _url(page: Page) -> str:
             for name in ("portal-staff:invite", "portal-staff:revoke")
             if name == page.name
         },
-        "portal-staff:domains": {"pk": order.customer_id},
+        "portal-staff:settings": {"pk": order.customer_id},
         "stock-item-detail": {"pk": line.item_id},
         "returns:picker": {"name": "customer"},
         "returns:transition": {"pk": order.pk, "action": "issue"},

@@ -68,8 +68,8 @@ CALENDAR_QUERIES = BASE + 3
 # The thread with the customer: its messages (with authors) and their files.
 DETAIL_QUERIES = BASE + 9
 # The company page: the company, contacts, addresses, stock held and its orders, plus the
-# contacts' portal access and the company's portal sign-in domains.
-COMPANY_QUERIES = BASE + 7
+# contacts' portal access, the company's portal sign-in domains and its customer e-mail choice.
+COMPANY_QUERIES = BASE + 8
 # The stock item page: the item, its tracking, the orders tracking names and its lines.
 STOCK_ITEM_QUERIES = BASE + 4
 # The home dashboard: every panel's count (one query), and each of the five panels' short list

@@ -62,7 +62,7 @@ def test_an_invitation_without_email_says_why(clerk, customer_x):
 
 
 def test_the_company_page_sets_self_sign_in_domains(clerk, customer_x):
-    url = f"/companies/{customer_x.company.pk}/portal/domains/"
+    url = f"/companies/{customer_x.company.pk}/portal/settings/"
     clerk.post(url, {"domains": "x.example, @Other.example"})
     assert sorted(PortalDomain.objects.values_list("domain", flat=True)) == [
         "other.example",

@@ -345,7 +345,7 @@ PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
         }
         for name in ("invite", "revoke")
     },
-    "portal-staff:domains": lambda: {"pk": factories.CustomerFactory().pk},
+    "portal-staff:settings": lambda: {"pk": factories.CustomerFactory().pk},
     "webhooks:redeliver": lambda: {
         "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
         "delivery_pk": delivery.pk,
