@@ -780,6 +780,11 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
         label=_("Received, outcome to set"),
         widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
+    from_portal = forms.BooleanField(
+        required=False,
+        label=_("Requested in the portal"),
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
     changed_after = forms.DateField(required=False, widget=DateInput, label=_("Changed since"))
     # Customer and responsible are pickers, not selects: a desk with years of history has
     # hundreds of each. The hidden field carries the chosen key (``?customer=<pk>``, as the API

@@ -120,3 +120,20 @@ def test_the_staff_order_page_says_whether_the_customer_sees_the_order(clerk, cu
         "Hidden from the customer"
         in clerk.get(f"/returns/{customer_x.hidden.pk}/").content.decode()
     )
+
+
+def test_the_requests_view_lists_portal_orders(clerk, client_for, customer_x):
+    from common import site_settings
+    from portal import services
+
+    site_settings.set_value("RETURNORDER_ENABLED", True)
+    requested = services.portal_return_request(
+        contact=customer_x.contact, lines=[(customer_x.items[2], None, "Broken")], typed=[]
+    )
+    page = clerk.get("/returns/?from_portal=true&outstanding=true").content.decode()
+    assert requested.reference in page
+    assert customer_x.orders[0].reference not in page
+    assert 'href="/returns/?from_portal=true&amp;outstanding=true">Requests</a>' in page
+    api = client_for(return_order=["view"]).get("/api/order/ro/?from_portal=true")
+    assert [row["reference"] for row in api.json()] == [requested.reference]
+    assert api.json()[0]["from_portal"] is True
