@@ -49,7 +49,11 @@ def _resolved_line_words(row: ReturnOrderHistory) -> str:
 def _history_written(sender, instance, created=False, raw=False, **kwargs):
     if not created or raw:
         return
-    order = ReturnOrder.objects.select_related("contact", "customer").get(pk=instance.order_id)
+    # The order the service wrote the row with (no query); an order without a contact, or
+    # hidden from the customer, tells nobody.
+    order = instance.order
+    if order.contact_id is None or not order.visible_to_customer:
+        return
     event = _event(instance, order)
     if event is None:
         return
@@ -65,5 +69,7 @@ def _history_written(sender, instance, created=False, raw=False, **kwargs):
 def _message_written(sender, instance, created=False, raw=False, **kwargs):
     if not created or raw or instance.from_customer:
         return
-    order = ReturnOrder.objects.select_related("contact", "customer").get(pk=instance.order_id)
+    order = instance.order
+    if order.contact_id is None or not order.visible_to_customer:
+        return
     emails.customer_email_queue(order=order, event="message", message=instance.body)
