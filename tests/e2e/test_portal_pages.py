@@ -14,7 +14,12 @@ from portal import services as portal_services
 from tests.e2e.test_axe import SIZES, _violations, _world
 from tests.e2e.test_csp import ViolationLog
 from tests.portal.conftest import last_link
-from tests.portal.test_portal_pages import PORTAL_DOWNLOADS, PORTAL_PAGES, portal_url
+from tests.portal.test_portal_pages import (
+    PORTAL_DOWNLOADS,
+    PORTAL_PAGES,
+    portal_url,
+    thread_file,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -46,12 +51,18 @@ def test_every_portal_page_passes_axe_and_the_csp(scenario, new_page, size):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My returns")).to_be_visible()
 
+    thread_file(order)  # the order page shows a thread with a photo
     listed = {"portal:sign-in", "portal:sign-in-sent", "portal:link", "portal:sign-out"}
     for entry in PORTAL_PAGES:
         if entry.name in listed or entry.name in PORTAL_DOWNLOADS or "GET" not in entry.methods:
             continue
         check(entry.name, portal_url(entry.name, order=order))
     check("items, searched", reverse("portal:items") + "?q=E2E-4242")
+    page.goto(reverse("portal:request"))
+    page.locator(".card", has_text="E2E-7777").get_by_label("Return this item").check()
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_text("Describe the fault.")).to_be_visible()
+    check("request form with errors")
     check("not found", reverse("portal:order", kwargs={"pk": 987654}))
     check("used link", link)
     page.goto(reverse("portal:orders"))
