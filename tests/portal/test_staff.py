@@ -137,3 +137,17 @@ def test_the_requests_view_lists_portal_orders(clerk, client_for, customer_x):
     api = client_for(return_order=["view"]).get("/api/order/ro/?from_portal=true")
     assert [row["reference"] for row in api.json()] == [requested.reference]
     assert api.json()[0]["from_portal"] is True
+
+
+def test_staff_set_the_portal_logo_through_the_settings_api(portal_x):
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    api = APIClient()
+    api.force_authenticate(UserFactory(is_staff=True))
+    url = "/api/settings/global/PORTAL_LOGO_URL/"
+    assert api.patch(url, {"value": "/static/favicon.svg"}, format="json").status_code == 200
+    assert 'src="/static/favicon.svg"' in portal_x.get("/portal/").content.decode()
+    response = api.patch(url, {"value": "javascript:alert(1)"}, format="json")
+    assert response.status_code == 400
