@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reports",
     "returns",
     "webhooks",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The customer portal's own session (request.portal_contact), on /portal/ paths only.
+    "portal.middleware.PortalSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.htmx: views answer an htmx request with the fragment it asked for.
@@ -353,6 +356,21 @@ MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "30"))
 # A message still "sending" after this many seconds lost its worker: the sweep marks it
 # "unknown" (it may have been sent) and it is not sent again. Well above EMAIL_TIMEOUT.
 MAIL_SENDING_TIMEOUT = int(os.environ.get("MAIL_SENDING_TIMEOUT", "600"))
+
+# Customer portal: sign-in links (minutes; an invitation's in hours), portal sessions (days),
+# and link requests allowed per e-mail address and per client address in each window (seconds).
+PORTAL_SESSION_COOKIE_NAME = os.environ.get("PORTAL_SESSION_COOKIE_NAME", "boomerang_portal")
+PORTAL_LINK_MINUTES = int(os.environ.get("PORTAL_LINK_MINUTES", "30"))
+PORTAL_INVITE_LINK_HOURS = int(os.environ.get("PORTAL_INVITE_LINK_HOURS", "72"))
+PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "14"))
+PORTAL_LINK_REQUEST_WINDOW = int(os.environ.get("PORTAL_LINK_REQUEST_WINDOW", "3600"))
+PORTAL_LINK_REQUESTS_PER_EMAIL = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_EMAIL", "5"))
+PORTAL_LINK_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_ADDRESS", "30"))
+# Photos customers attach: at most this many per form, each at most this many bytes.
+PORTAL_PHOTO_MAX_COUNT = int(os.environ.get("PORTAL_PHOTO_MAX_COUNT", "6"))
+PORTAL_PHOTO_MAX_BYTES = int(os.environ.get("PORTAL_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Languages the portal answers in, chosen from the browser's Accept-Language.
+PORTAL_LANGUAGES = env_list("PORTAL_LANGUAGES", "en")
 
 # Security headers; the HTTPS-only ones follow the scheme of BOOMERANG_BASE_URL.
 _HTTPS = BOOMERANG_BASE_URL.startswith("https://")

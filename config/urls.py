@@ -57,9 +57,12 @@ urlpatterns = [
     path("returns/", include("returns.urls")),
     path("companies/", include("companies.urls")),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
+    path("companies/<int:pk>/portal/", include("portal.staff_urls")),
+    path("portal/", include("portal.urls")),
     path("stock/", include("stock.urls")),
     path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("settings/portal/", include("portal.settings_urls")),
     path("jobs/", include("jobs.urls")),
     path("api/", include(api_urlpatterns)),
     path(

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from common import site_settings
 from companies.models import Company
+from portal import selectors as portal_selectors
 from returns.dashboard import return_order_dashboard
 from returns.models import ReturnOrder, ReturnOrderLineItem
 from returns.selectors import return_order_list
@@ -35,6 +36,10 @@ def company_detail(request, pk):
     if not request.user.has_perm("companies.view_company"):
         raise PermissionDenied
     company = get_object_or_404(Company, pk=pk)
+    contacts = list(company.contacts.all())
+    access = portal_selectors.portal_access_of(company.pk)
+    for contact in contacts:
+        contact.portal = access.get(contact.pk)
     can_view_stock = request.user.has_perm("stock.view_stockitem")
     can_view_orders = request.user.has_perm("returns.view_returnorder")
     return render(
@@ -42,7 +47,9 @@ def company_detail(request, pk):
         "company_detail.html",
         {
             "company": company,
-            "contacts": list(company.contacts.all()),
+            "contacts": contacts,
+            "portal_domains": " ".join(portal_selectors.portal_domains_of(company.pk)),
+            "portal_customer_emails": portal_selectors.portal_customer_emails(company.pk),
             "addresses": list(company.addresses.all()),
             "stock": list(stock_assigned_to(company.pk).order_by("part__name", "serial_int", "pk"))
             if can_view_stock

@@ -41,6 +41,8 @@ class ReturnOrderFilter(FilterSet):
     assigned_to_me = df.BooleanFilter(method="filter_assigned_to_me")
     awaiting_receipt = df.BooleanFilter(method="filter_awaiting_receipt")
     received_unresolved = df.BooleanFilter(method="filter_received_unresolved")
+    # Requested by the customer in the customer portal (the Requests view).
+    from_portal = df.BooleanFilter()
     changed_after = df.DateFilter(method="filter_changed_after")
     assigned_to = df.ModelChoiceFilter(queryset=Owner.objects.all(), field_name="responsible")
     project_code = df.ModelChoiceFilter(queryset=ProjectCode.objects.all())

@@ -112,6 +112,12 @@ class ReturnOrderForm(BootstrapMixin, forms.Form):
     start_date = forms.DateField(required=False, widget=DateInput)
     target_date = forms.DateField(required=False, widget=DateInput)
     order_currency = forms.ChoiceField(required=False)
+    visible_to_customer = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Visible to the customer"),
+        help_text=_("The customer's contacts see this order in the customer portal."),
+    )
 
     def __init__(self, *args, instance: ReturnOrder | None = None, **kwargs):
         self.instance = instance
@@ -631,6 +637,27 @@ class SettingsForm(BootstrapMixin, forms.Form):
         return cleaned
 
 
+class MessageForm(BootstrapMixin, forms.Form):
+    """A staff message to the customer, on the order page (with an optional file)."""
+
+    body = forms.CharField(
+        label=_("Message to the customer"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachment = forms.FileField(required=False, label=_("File"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("body") or "").strip() and not cleaned.get("attachment"):
+            raise forms.ValidationError(_("Write a message or attach a file."))
+        upload = cleaned.get("attachment")
+        if upload and upload.size > settings.ATTACHMENT_MAX_BYTES:
+            self.add_error("attachment", _("File is too large."))
+        return cleaned
+
+
 class AttachmentForm(BootstrapMixin, forms.Form):
     attachment = forms.FileField(required=False, label=_("File"))
     link = forms.URLField(required=False, max_length=2000, assume_scheme="https")
@@ -751,6 +778,11 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
     received_unresolved = forms.BooleanField(
         required=False,
         label=_("Received, outcome to set"),
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+    from_portal = forms.BooleanField(
+        required=False,
+        label=_("Requested in the portal"),
         widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
     changed_after = forms.DateField(required=False, widget=DateInput, label=_("Changed since"))

@@ -238,6 +238,14 @@ class ReturnOrder(models.Model):
     # True while some line is authorized for less than its quantity.
     partially_authorized = models.BooleanField(default=False, editable=False)
     decline_reason = models.TextField(_("decline reason"), max_length=2000, blank=True)
+    # The customer portal lists the order to the customer's contacts while this is on.
+    visible_to_customer = models.BooleanField(
+        _("visible to customer"),
+        default=True,
+        help_text=_("Show this order to the customer's contacts in the customer portal"),
+    )
+    # Requested by a customer in the portal, not typed by staff (the Requests view).
+    from_portal = models.BooleanField(_("created from the portal"), default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = ReturnOrderQuerySet.as_manager()
@@ -847,3 +855,41 @@ class FeedState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} changed {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ReturnOrderMessage(models.Model):
+    """One message of the thread between the customer and staff on an order.
+
+    Written by a staff user or by a customer's contact (in the customer portal), never both;
+    its files are the order's attachments (``attachments``), so staff see them with the
+    order's other files and the portal serves exactly these to the customer.
+    """
+
+    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField(_("message"), max_length=5000)
+    from_customer = models.BooleanField(_("from the customer"), default=False)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        "companies.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    attachments = models.ManyToManyField("common.Attachment", blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("return order message")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self) -> str:
+        side = "customer" if self.from_customer else "staff"
+        return f"{self.order_id} {side} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def author_name(self) -> str:
+        if self.from_customer:
+            return self.author_contact.name if self.author_contact_id else ""
+        if self.author_user_id:
+            return self.author_user.get_full_name() or self.author_user.get_username()
+        return ""

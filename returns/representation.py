@@ -70,6 +70,8 @@ ORDER_COLUMNS = (
     "authorized_date",
     "partially_authorized",
     "decline_reason",
+    "visible_to_customer",
+    "from_portal",
 )
 NOTES_COLUMNS = ("notes",)
 # The ``*_detail`` fields that show a related row's columns as they are: the key that says
@@ -178,6 +180,8 @@ FIELDS = frozenset(
         "authorized_date",
         "partially_authorized",
         "decline_reason",
+        "visible_to_customer",
+        "from_portal",
     }
 )
 
@@ -528,6 +532,8 @@ class ReturnOrderReader:
             "authorized_date": converted("authorized_date"),
             "partially_authorized": row["partially_authorized"],
             "decline_reason": row["decline_reason"],
+            "visible_to_customer": row["visible_to_customer"],
+            "from_portal": row["from_portal"],
         }
         if not self.hide_notes:
             values["notes"] = row["notes"]

@@ -34,6 +34,7 @@ from returns.models import (
     ReturnOrderHistory,
     ReturnOrderLineItem,
     ReturnOrderLineResolution,
+    ReturnOrderMessage,
     ReturnOrderReceipt,
     ReturnOrderReceiptDisposition,
     ReturnOrderRepairPart,
@@ -523,3 +524,14 @@ def return_order_receipts(order_pk: int) -> list[ReturnOrderReceipt]:
         prefetched._prefetch_done = True
         receipt._prefetched_objects_cache = {"dispositions": prefetched}
     return list(receipts.values())
+
+
+def return_order_messages(order_pk: int) -> QuerySet[ReturnOrderMessage]:
+    """The order's thread with the customer, oldest first, with authors and files (two
+    queries)."""
+    return (
+        ReturnOrderMessage.objects.filter(order_id=order_pk)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )

@@ -207,6 +207,13 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
         read_only=True, help_text=_("Some line was authorized for less than its quantity")
     )
     decline_reason = serializers.CharField(read_only=True)
+    visible_to_customer = serializers.BooleanField(
+        required=False,
+        help_text=_("Show this order to the customer's contacts in the customer portal"),
+    )
+    from_portal = serializers.BooleanField(
+        read_only=True, help_text=_("Requested by the customer in the customer portal")
+    )
 
     detail_defaults = {
         "customer_detail": False,
@@ -264,6 +271,8 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
             "authorized_date",
             "partially_authorized",
             "decline_reason",
+            "visible_to_customer",
+            "from_portal",
         ]
         read_only_fields = ["issue_date", "complete_date", "updated_at"]
 

@@ -63,6 +63,7 @@ urlpatterns = [
     path("<int:pk>/extra/<int:extra_pk>/edit/", views.extra_edit, name="extra-edit"),
     path("<int:pk>/extra/<int:extra_pk>/delete/", views.extra_delete, name="extra-delete"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment-add"),
+    path("<int:pk>/messages/", views.message_add, name="message-add"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/delete/",
         views.attachment_delete,

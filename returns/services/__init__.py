@@ -41,6 +41,7 @@ from returns.services.lines import (
     return_order_line_delete,
     return_order_line_update,
 )
+from returns.services.messages import return_order_message_post
 from returns.services.orders import (
     ORDER_FIELDS,
     TRANSITION_SERVICES,
@@ -139,6 +140,7 @@ __all__ = [
     "return_order_line_update",
     "return_order_lines_delete",
     "return_order_lines_set_outcome",
+    "return_order_message_post",
     "return_order_receipt_undo",
     "return_order_receive",
     "return_order_receive_split",

@@ -44,6 +44,8 @@ ORDER_FIELDS = {
     "notes",
     "order_currency",
     "creation_date",
+    "visible_to_customer",
+    "from_portal",
 }
 
 LOCKED_MESSAGE = _("This order is locked and cannot be modified")

@@ -8,7 +8,7 @@ workflow, export, print), ``authorization``, ``lines``, ``receiving``, ``resolut
 ``attachments``.
 """
 
-from returns.views.attachments import attachment_add, attachment_delete, notes_save
+from returns.views.attachments import attachment_add, attachment_delete, message_add, notes_save
 from returns.views.authorization import return_order_authorize, return_order_decline
 from returns.views.base import enabled, return_order_page
 from returns.views.bulk import lines_receive, lines_remove, lines_set_outcome
@@ -71,6 +71,7 @@ __all__ = [
     "lines_receive",
     "lines_remove",
     "lines_set_outcome",
+    "message_add",
     "notes_save",
     "receipt_undo",
     "repair_edit",

@@ -85,3 +85,30 @@ def notes_save(request, pk):
         for message in form.errors.get("notes", []):
             messages.error(request, message)
     return redirect(order.get_absolute_url() + "#notes")
+
+
+@return_order_page("returns.change_returnorder")
+@require_POST
+def message_add(request, pk):
+    """A staff message in the order's thread with the customer (the portal e-mails them)."""
+    order = get_object_or_404(ReturnOrder, pk=pk)
+    form = forms.MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data.get("attachment")
+        try:
+            services.return_order_message_post(
+                order=order,
+                body=form.cleaned_data.get("body") or "",
+                user=request.user,
+                files=[upload] if upload else [],
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Message sent to the customer."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(order.get_absolute_url() + "#messages")

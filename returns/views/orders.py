@@ -470,6 +470,7 @@ def return_order_edit(request, pk):
                 "start_date": order.start_date,
                 "target_date": order.target_date,
                 "order_currency": order.order_currency or "",
+                "visible_to_customer": order.visible_to_customer,
             },
         )
     return render(request, "returns/order_form.html", {"form": form, "order": order})
@@ -528,6 +529,7 @@ def return_order_detail(request, pk):
             "upload_user"
         )
     )
+    thread = list(selectors.return_order_messages(order.pk))
     locked = services.order_is_locked(order)
     actions = [
         a
@@ -565,6 +567,8 @@ def return_order_detail(request, pk):
             "bulk": bulk if any(bulk.values()) else None,
             "outcome_choices": ReturnOrderLineStatus.choices,
             "attachment_form": forms.AttachmentForm(),
+            "thread": thread,
+            "message_form": forms.MessageForm(),
             "notes_form": forms.NotesForm(initial={"notes": order.notes}),
             # Read only when the scan field shows (an open order the user may add lines to).
             "scan_reasons": ReturnReason.objects.filter(active=True),

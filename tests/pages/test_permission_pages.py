@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from returns.models import ReturnOrderReceipt
 from tests import factories
+from tests.factories import ContactFactory
 from tests.pages.factories import ExtraLineFactory, LineFactory, OrderFactory
 from tests.returns.factories import ReturnReasonFactory
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
@@ -88,6 +89,8 @@ PAGES = [
     # An attachment is part of the order: adding or removing one changes the order.
     Page("returns:attachment-add", ("POST",), (("return_order", "change"),)),
     Page("returns:attachment-delete", ("POST",), (("return_order", "change"),)),
+    # A message to the customer changes the order, as an attachment does.
+    Page("returns:message-add", ("POST",), (("return_order", "change"),)),
     # Status changes need add, as in InvenTree (not change).
     Page("returns:transition", ("POST",), (("return_order", "add"),)),
     # Authorizing and declining a requested return: the authorize permission, which comes with
@@ -115,12 +118,20 @@ PAGES = [
     Page("webhooks:delete", ("GET", "POST"), (("admin", "delete"),)),
     Page("webhooks:rotate-secret", ("POST",), (("admin", "change"),)),
     Page("webhooks:redeliver", ("POST",), (("admin", "change"),)),
+    # Customer portal access, from the company page: inviting and revoking change the contact,
+    # the self sign-in domains change the company (both return-order role models).
+    Page("portal-staff:invite", ("POST",), (("return_order", "change"),)),
+    Page("portal-staff:revoke", ("POST",), (("return_order", "change"),)),
+    Page("portal-staff:settings", ("POST",), (("return_order", "change"),)),
+    # The wording of the customer e-mails: a site setting, for staff.
+    Page("portal-settings:emails", ("GET", "POST"), (STAFF,)),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
 
-# The sections of the URL configuration that are not pages of this matrix.
-NOT_PAGES = ("api/", "admin/", "accounts/", "media/")
+# The sections of the URL configuration that are not pages of this matrix. The customer
+# portal has a matrix of its own (tests/portal/test_portal_pages.py): no staff user reaches it.
+NOT_PAGES = ("api/", "admin/", "accounts/", "media/", "portal/")
 
 
 def _page_names(patterns=None, namespace="", prefix=""):
@@ -178,6 +189,12 @@ def _url(page: Page) -> str:
             )
         },
         "company-detail": {"pk": order.customer_id},
+        **{
+            name: {"pk": order.customer_id, "contact_pk": ContactFactory(company=order.customer).pk}
+            for name in ("portal-staff:invite", "portal-staff:revoke")
+            if name == page.name
+        },
+        "portal-staff:settings": {"pk": order.customer_id},
         "stock-item-detail": {"pk": line.item_id},
         "returns:picker": {"name": "customer"},
         "returns:transition": {"pk": order.pk, "action": "issue"},

@@ -16,6 +16,7 @@ from common.models import Attachment, SiteSetting
 from returns.models import (
     ProjectCode,
     ReturnOrderHistory,
+    ReturnOrderMessage,
     ReturnOrderReceipt,
     ReturnOrderReceiptDisposition,
 )
@@ -64,9 +65,11 @@ CALENDAR_QUERIES = BASE + 3
 # and the active reasons for the scan field (an open order the user may add lines to). (A
 # complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their
 # parts: one query, see tests/pages/test_resolution_pages.py.)
-DETAIL_QUERIES = BASE + 7
-# The company page: the company, contacts, addresses, stock held and its orders.
-COMPANY_QUERIES = BASE + 5
+# The thread with the customer: its messages (with authors) and their files.
+DETAIL_QUERIES = BASE + 9
+# The company page: the company, contacts, addresses, stock held and its orders, plus the
+# contacts' portal access, the company's portal sign-in domains and its customer e-mail choice.
+COMPANY_QUERIES = BASE + 8
 # The stock item page: the item, its tracking, the orders tracking names and its lines.
 STOCK_ITEM_QUERIES = BASE + 4
 # The home dashboard: every panel's count (one query), and each of the five panels' short list
@@ -181,11 +184,21 @@ def test_detail_queries_are_fixed(enabled, clerk, django_assert_num_queries, row
             user=UserFactory(),
             data={"stock_items": [1, 2], "location_name": "Bay"},
         )
-        Attachment.objects.create(
+        attachment = Attachment.objects.create(
             model_type="returnorder",
             model_id=order.pk,
             link=f"https://example.com/{n}",
             upload_user=UserFactory(),
+        )
+        # The thread with the customer: a staff message with a file, and a customer's.
+        ReturnOrderMessage.objects.create(
+            order=order, body=f"Staff {n}", author_user=UserFactory()
+        ).attachments.add(attachment)
+        ReturnOrderMessage.objects.create(
+            order=order,
+            body=f"Customer {n}",
+            from_customer=True,
+            author_contact=ContactFactory(company=order.customer),
         )
     with django_assert_num_queries(DETAIL_QUERIES):
         response = clerk.get(f"/returns/{order.pk}/")

@@ -551,8 +551,9 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 # setting (read once for the decorator and the navigation), the order, its lines with their
 # standing resolutions (replacement, repair, technician, refund joined) and the repairs' parts
 # (one column of the lines' rows), extra lines, receipts with their dispositions, history,
-# attachments and the active reasons (the scan field of an open order).
-RESOLVED_DETAIL_QUERIES = 10
+# attachments, the messages with the customer (none here: their files are not read) and the
+# active reasons (the scan field of an open order).
+RESOLVED_DETAIL_QUERIES = 11
 
 
 def resolve_every_kind(order, bay, user):

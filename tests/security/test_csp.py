@@ -54,6 +54,8 @@ from users.models import RuleSet
 
 SANDBOX = "sandbox; default-src 'none'"
 MEDIA_ROUTE_NAMES = {"attachment-download", "report-output-download", "job-result-download"}
+# Downloads that answer with the media policy too: the customer portal's thread files.
+SANDBOXED_ROUTE_NAMES = {*MEDIA_ROUTE_NAMES, "portal:file"}
 UNSAFE = {"'unsafe-inline'", "'unsafe-eval'"}
 # <script> types a browser treats as data, never runs, and CSP does not govern.
 DATA_BLOCK_TYPES = {"application/json", "application/ld+json", "text/template"}
@@ -108,6 +110,7 @@ class Probe:
 
     path: str
     accept: str = "text/html,application/xhtml+xml,*/*;q=0.8"
+    cookies: dict[str, str] | None = None  # sent as well (the customer portal's session)
 
 
 def _attachment(order=None):
@@ -308,6 +311,30 @@ def _media_probes(route: Route, superuser) -> list[Probe]:
     return [Probe(reverse(route.name, kwargs={"pk": output.pk, "filename": output.filename}))]
 
 
+def _portal_probes(route: Route) -> list[Probe]:
+    """The customer portal's pages, as a signed-in contact sees them (its own session)."""
+    from portal import services as portal_services
+    from tests.portal.conftest import last_link
+
+    contact = factories.ContactFactory(email="csp-walk@example.com")
+    order = return_factories.ReturnOrderFactory(customer=contact.company)
+    return_factories.ReturnOrderLineItemFactory(order=order)
+    portal_services.portal_access_invite(contact=contact, user=None)
+    link = last_link(contact.email)
+    if route.name == "portal:link":
+        return [Probe(link)]  # the confirmation page of an unused link
+    signed_in = Client().post(link)
+    cookies = {name: morsel.value for name, morsel in signed_in.cookies.items()}
+    kwargs = {"pk": order.pk} if _parameters(route) == ["pk"] else {}
+    if _parameters(route) == ["pk", "attachment_pk"]:
+        from tests.portal.test_portal_pages import thread_file
+
+        kwargs = {"pk": order.pk, "attachment_pk": thread_file(order).pk}
+    if _parameters(route) and not kwargs:
+        return []
+    return [Probe(reverse(route.name, kwargs=kwargs), cookies=cookies)]
+
+
 # Pages outside the patterns above, by URL name: what to fill their parameters with.
 PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
     "company-detail": lambda: {"pk": factories.CustomerFactory().pk},
@@ -317,6 +344,14 @@ PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
         f"webhooks:{name}": lambda: {"pk": webhook_factories.WebhookSubscriptionFactory().pk}
         for name in ("detail", "edit", "delete", "rotate-secret")
     },
+    **{
+        f"portal-staff:{name}": lambda: {
+            "pk": (contact := factories.ContactFactory()).company_id,
+            "contact_pk": contact.pk,
+        }
+        for name in ("invite", "revoke")
+    },
+    "portal-staff:settings": lambda: {"pk": factories.CustomerFactory().pk},
     "webhooks:redeliver": lambda: {
         "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
         "delivery_pk": delivery.pk,
@@ -342,6 +377,8 @@ def probes_for(route: Route, superuser) -> list[Probe]:
         return _admin_probes(route, superuser)
     if route.name and route.name.startswith("returns:"):
         return _return_order_probes(route)
+    if route.name and route.name.startswith("portal:"):
+        return _portal_probes(route)
     if route.is_api_view and not route.is_regex:
         return _api_probes(route, superuser)
     if route.name in PAGE_PARAMETERS:
@@ -466,7 +503,7 @@ def response_problems(route: Route, response) -> list[str]:
     header = response.get("Content-Security-Policy")
     if header is None:
         return ["no Content-Security-Policy header"]
-    if route.name in MEDIA_ROUTE_NAMES and header == SANDBOX:
+    if route.name in SANDBOXED_ROUTE_NAMES and header == SANDBOX:
         return []
     if response.status_code >= 500:
         return [f"answered {response.status_code}"]
@@ -518,6 +555,8 @@ def test_every_url_answers_with_a_policy_that_refuses_inline_script(route, super
         reached = resolve(probe.path.split("?")[0]).func
         if reached is not route.callback:
             pytest.fail(f"{probe.path} does not reach /{route.route}", pytrace=False)
+        for name, value in (probe.cookies or {}).items():
+            superuser_client.cookies[name] = value
         response = superuser_client.get(probe.path, HTTP_ACCEPT=probe.accept)
         failures += [
             f"GET {probe.path} (Accept: {probe.accept}) -> {response.status_code}: {problem}"
