@@ -15,17 +15,23 @@ server that got the message once can also drop a copy.
 A server that refuses the message (an SMTP or connection error) has not accepted it: the
 record goes back to ``pending`` and is tried again with exponential backoff, up to
 MAIL_MAX_ATTEMPTS tries; then it is ``failed``, with the reason.
+
+A message may carry an HTML alternative and attachments. An attachment is recorded as the
+name of a provider and its arguments, and made when the message is sent (a PDF is not kept in
+the database): apps register providers in ``AppConfig.ready`` with ``register_attachment``.
+A provider that fails has sent nothing: the message is tried again like a refused one.
 """
 
 import datetime
 import logging
 import smtplib
+from collections.abc import Callable
 from email.utils import make_msgid
 from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,10 +57,37 @@ def message_id_new() -> str:
     return make_msgid(idstring="boomerang", domain=domain)
 
 
-def mail_queue(*, subject: str, body: str, to: list[str], from_email: str = "") -> OutgoingMail:
+# Attachment providers: name -> function(**args) returning (filename, content, mimetype).
+_ATTACHMENTS: dict[str, Callable[..., tuple[str, bytes, str]]] = {}
+
+
+class AttachmentError(Exception):
+    """An attachment could not be made (its provider is missing or failed)."""
+
+
+def register_attachment(name: str, provider: Callable[..., tuple[str, bytes, str]]) -> None:
+    _ATTACHMENTS[name] = provider
+
+
+def mail_queue(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    from_email: str = "",
+    html_body: str = "",
+    attachments: list[dict] | tuple = (),
+) -> OutgoingMail:
+    """Record a message, sent once the caller's transaction commits. ``attachments``:
+    ``{"provider": name, "args": {...}}`` each, a provider ``register_attachment`` knows."""
+    for attachment in attachments:
+        if attachment.get("provider") not in _ATTACHMENTS:
+            raise ValueError(f"No attachment provider {attachment.get('provider')!r}")
     mail = OutgoingMail.objects.create(
         subject=subject[:255],
         body=body,
+        html_body=html_body,
+        attachments=[dict(a) for a in attachments],
         to=list(to),
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         message_id=message_id_new(),
@@ -104,7 +137,7 @@ def mail_send(pk: int) -> float | None:
     # goodbye (QUIT) to a server that has accepted the message must not count as a failure,
     # or the message would be sent again.
     connection = get_connection(fail_silently=False)
-    message = EmailMessage(
+    message = EmailMultiAlternatives(
         mail.subject,
         mail.body,
         mail.from_email,
@@ -112,12 +145,16 @@ def mail_send(pk: int) -> float | None:
         headers={"Message-ID": mail.message_id},
         connection=connection,
     )
+    if mail.html_body:
+        message.attach_alternative(mail.html_body, "text/html")
     try:
+        for filename, content, mimetype in _attachments_made(mail):
+            message.attach(filename, content, mimetype)
         connection.open()
         message.send(fail_silently=False)
-    except RETRY_ON as exc:
+    except (*RETRY_ON, AttachmentError) as exc:
         _close_quietly(connection, pk)
-        # Refused by the server, or no server: it has not accepted the message.
+        # Refused by the server, or no server, or a file not made: nothing was sent.
         error = error_text(exc)
         if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
             logger.error("E-mail %s not sent after %s tries: %r", pk, mail.attempts, exc)
@@ -137,6 +174,19 @@ def mail_send(pk: int) -> float | None:
     _settle(mail, State.SENT, error="", sent=timezone.now(), sending_since=None)
     _close_quietly(connection, pk)
     return None
+
+
+def _attachments_made(mail: OutgoingMail) -> list[tuple[str, bytes, str]]:
+    made = []
+    for attachment in mail.attachments:
+        provider = _ATTACHMENTS.get(attachment.get("provider"))
+        if provider is None:
+            raise AttachmentError(f"No attachment provider {attachment.get('provider')!r}")
+        try:
+            made.append(provider(**attachment.get("args", {})))
+        except Exception as exc:
+            raise AttachmentError(f"{attachment.get('provider')}: {error_text(exc)}") from exc
+    return made
 
 
 def _close_quietly(connection, pk: int) -> None:

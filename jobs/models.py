@@ -84,6 +84,11 @@ class OutgoingMail(models.Model):
 
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # An HTML alternative to ``body`` (empty: plain text only).
+    html_body = models.TextField(blank=True, default="")
+    # Files made when the message is sent: ``[{"provider": name, "args": {...}}]``, each a
+    # function registered with ``jobs.mail.register_attachment``.
+    attachments = models.JSONField(default=list, blank=True)
     from_email = models.CharField(max_length=255)
     to = models.JSONField(default=list)
     state = models.CharField(

@@ -8,7 +8,11 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from common import site_settings
+        from jobs.mail import register_attachment
         from portal import signals  # noqa: F401  (customer e-mails)
+        from portal.emails import RMA_DOCUMENT, rma_document_attachment
+
+        register_attachment(RMA_DOCUMENT, rma_document_attachment)
 
         site_settings.register(
             site_settings.SettingDefinition(

@@ -6,7 +6,8 @@ plain text (no attribute or index lookups, no template language), so an edited t
 show nothing but the values listed in ``PLACEHOLDERS``.
 
 The e-mail is recorded in the transaction of the change it reports and sent after commit
-through the mail queue (``jobs.mail``). It goes to the order's contact when the order is
+through the mail queue (``jobs.mail``), with a plain-text and an HTML part; the "issued" one
+carries the RMA document, made when it is sent. It goes to the order's contact when the order is
 visible to the customer, the contact may sign in to the portal (so the link works), and the
 company has not opted out.
 """
@@ -15,7 +16,10 @@ import string
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from jobs.mail import mail_queue
@@ -162,4 +166,43 @@ def customer_email_queue(*, order, event: str, line: str = "", note: str = "", m
         "message": message,
     }
     subject, body = wording(event)
-    return mail_queue(subject=_fill(subject, values), body=_fill(body, values), to=[to])
+    text = _fill(body, values)
+    # The "issued" e-mail carries the RMA document to print and put in the parcel.
+    attachments = (
+        [{"provider": RMA_DOCUMENT, "args": {"order": order.pk}}]
+        if event == "issued" and _document_available()
+        else []
+    )
+    return mail_queue(
+        subject=_fill(subject, values),
+        body=text,
+        html_body=html_version(text, title=_fill(subject, values)),
+        to=[to],
+        attachments=attachments,
+    )
+
+
+RMA_DOCUMENT = "portal.rma_document"
+
+
+def _document_available() -> bool:
+    from portal.selectors import portal_document_template
+
+    return portal_document_template() is not None
+
+
+def html_version(text: str, *, title: str) -> str:
+    """The HTML part of a customer e-mail: the same words, escaped, paragraphs kept and the
+    addresses made links (nothing of an edited template is taken as markup)."""
+    return render_to_string(
+        "portal/email/message.html",
+        # urlize escapes the text; linebreaks adds only <p> and <br>: safe to show as it is.
+        {"title": title, "body": mark_safe(linebreaks(urlize(text, autoescape=True)))},
+    )
+
+
+def rma_document_attachment(*, order: int) -> tuple[str, bytes, str]:
+    """``jobs.mail``'s provider for the "issued" e-mail's attachment, made when it is sent."""
+    from portal.services import rma_document
+
+    return rma_document(order=order)

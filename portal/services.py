@@ -423,3 +423,21 @@ def portal_message_post(*, contact: Contact, order: ReturnOrder, body: str, phot
         files=list(photos),
         file_comment=_("Photo from the customer"),
     )
+
+
+def rma_document(*, order: int) -> tuple[str, bytes, str]:
+    """The RMA document of order ``order`` (its report, with the QR code) as
+    ``(filename, pdf, mimetype)``: the portal's download and the "issued" e-mail's attachment.
+    Raises ``ValidationError`` when no document template is set or it cannot be rendered."""
+    from portal.selectors import portal_document_template
+    from reports import registry as report_registry
+    from reports import services as report_services
+
+    template = portal_document_template()
+    if template is None:
+        raise ValidationError(_("No document is available."))
+    instances = list(report_registry.get("returnorder").queryset().filter(pk=order))
+    if not instances:
+        raise ValidationError(_("No document is available."))
+    rendered = report_services.report_render(template=template, instances=instances, user=None)
+    return rendered.filename, rendered.pdf, "application/pdf"

@@ -19,8 +19,6 @@ from common import site_settings
 from portal import progress, selectors, services
 from portal.forms import MessageForm, ReturnRequestForm, SignInForm
 from portal.middleware import clear_portal_cookie, set_portal_cookie
-from reports import registry as report_registry
-from reports import services as report_services
 from users.authentication import client_ip_address
 
 PAGE_SIZE = 20
@@ -163,16 +161,14 @@ def order_detail(request, pk):
 def order_document(request, pk):
     """The RMA document (the order's report, with its QR code), as a download."""
     order = _order_or_404(request, pk)
-    template = selectors.portal_document_template()
-    if template is None:
+    if selectors.portal_document_template() is None:
         raise Http404(_("No document is available."))
-    instances = list(report_registry.get("returnorder").queryset().filter(pk=order.pk))
     try:
-        rendered = report_services.report_render(template=template, instances=instances, user=None)
+        filename, pdf, mimetype = services.rma_document(order=order.pk)
     except ValidationError as exc:
         raise Http404(_("The document could not be made.")) from exc
-    response = HttpResponse(rendered.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    response = HttpResponse(pdf, content_type=mimetype)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -13,6 +13,7 @@ from portal import services
 from portal.models import PortalEmailTemplate
 from returns import services as return_services
 from returns.models import ReturnOrder
+from returns.statuses import ReturnOrderStatus
 from tests.factories import LocationFactory, UserFactory
 from tests.portal.conftest import sign_in
 
@@ -169,3 +170,75 @@ def test_the_company_page_switches_customer_emails_off(customer_x, make_user):
     assert portal_customer_emails(customer_x.company.pk) is False
     clerk.post(url, {"domains": "", "customer_emails": "on"})
     assert portal_customer_emails(customer_x.company.pk) is True
+
+
+def test_the_issued_email_has_an_html_part_and_the_rma_document(invited, settings):
+    from django.core import mail
+
+    from jobs import mail as job_mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = UserFactory(is_superuser=True, is_staff=True)
+    order = _request(invited)
+    assert order.status == ReturnOrderStatus.PENDING  # authorization is not required
+    with transaction.atomic():
+        return_services.return_order_issue(order=order, user=user)
+    issued = _mails(invited.contact)[-1]
+    assert issued.subject == f"Your return {order.reference}: please send the items"
+    assert issued.attachments == [{"provider": "portal.rma_document", "args": {"order": order.pk}}]
+    mail.outbox.clear()
+
+    job_mail.mail_send(issued.pk)
+
+    [sent] = mail.outbox
+    [(html, mimetype)] = sent.alternatives
+    assert mimetype == "text/html"
+    assert f'href="http://testserver/portal/returns/{order.pk}/"' in html
+    assert "<script" not in html
+    [(filename, content, kind)] = sent.attachments
+    assert kind == "application/pdf" and content.startswith(b"%PDF")
+    assert filename.endswith(".pdf")
+    issued.refresh_from_db()
+    assert issued.state == OutgoingMail.State.SENT
+
+
+def test_html_parts_escape_what_staff_wrote(invited):
+    from portal.emails import html_version
+
+    html = html_version('<b>Hi</b> & "you"\n\nSee https://example.com/x', title="<T>")
+    assert "&lt;b&gt;Hi&lt;/b&gt; &amp; &quot;you&quot;" in html
+    assert '<a href="https://example.com/x"' in html
+    assert "<title>&lt;T&gt;</title>" in html
+    assert html.count("<p>") == 2
+
+
+def test_an_attachment_that_cannot_be_made_sends_nothing_and_is_tried_again(invited, settings):
+    from django.core import mail
+
+    from jobs import mail as job_mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with transaction.atomic():
+        record = job_mail.mail_queue(
+            subject="Issued",
+            body="Body",
+            to=["a@example.com"],
+            attachments=[{"provider": "portal.rma_document", "args": {"order": 987654}}],
+        )
+    mail.outbox.clear()
+
+    assert job_mail.mail_send(record.pk) is not None  # a countdown: tried again later
+
+    assert mail.outbox == []
+    record.refresh_from_db()
+    assert record.state == OutgoingMail.State.PENDING
+    assert "portal.rma_document" in record.error
+
+
+def test_an_unknown_attachment_provider_is_refused_when_queued():
+    from jobs import mail as job_mail
+
+    with pytest.raises(ValueError, match="No attachment provider"):
+        job_mail.mail_queue(
+            subject="x", body="y", to=["a@example.com"], attachments=[{"provider": "nope"}]
+        )
