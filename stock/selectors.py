@@ -2,11 +2,17 @@
 
 from django.db.models import Count, QuerySet
 
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 
 
 def part_list() -> QuerySet[Part]:
-    return Part.objects.annotate(stock_item_count=Count("stock_items"))
+    return Part.objects.select_related("category").annotate(stock_item_count=Count("stock_items"))
+
+
+def category_list() -> QuerySet[PartCategory]:
+    return PartCategory.objects.annotate(
+        part_count=Count("parts", distinct=True), subcategories=Count("children", distinct=True)
+    )
 
 
 def location_list() -> QuerySet[StockLocation]:
