@@ -15,6 +15,11 @@ def category_list() -> QuerySet[PartCategory]:
     )
 
 
+def category_choices() -> QuerySet[PartCategory]:
+    """The category tree in path order, only what a choice list shows (one query)."""
+    return PartCategory.objects.order_by("pathstring", "pk").only("pk", "name", "pathstring")
+
+
 def location_list() -> QuerySet[StockLocation]:
     return StockLocation.objects.select_related("parent").annotate(
         items=Count("stock_items", distinct=True), sublocations=Count("children", distinct=True)
