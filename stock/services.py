@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.services import attachments_delete_for
+from common.services import attachments_delete_for, stored_file_delete_on_commit
 from companies.models import Company
 from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 from stock.statuses import SCRAP_CODES, StockHistoryCode, StockStatus
@@ -122,9 +122,13 @@ def category_delete(*, category: PartCategory) -> None:
 
 @transaction.atomic
 def part_save(*, part: Part) -> Part:
-    """Create or change a part after the model's rules (e.g. no structural category)."""
+    """Create or change a part after the model's rules (e.g. no structural category). A
+    replaced or removed image file is deleted once the change has committed."""
     part.full_clean(exclude=["image"])
+    previous = Part.objects.filter(pk=part.pk).first() if part.pk else None
     part.save()
+    if previous is not None and previous.image and previous.image.name != part.image.name:
+        stored_file_delete_on_commit(previous.image)
     return part
 
 
@@ -139,7 +143,9 @@ def part_delete(*, part: Part) -> None:
         raise ValidationError({"active": [_("Cannot delete this part as it is still active")]})
     item_ids = list(part.stock_items.values_list("pk", flat=True))
     part_id = part.pk
+    image = part.image
     part.delete()
+    stored_file_delete_on_commit(image)
     attachments_delete_for(model_type="part", model_ids=[part_id])
     attachments_delete_for(model_type="stockitem", model_ids=item_ids)
 

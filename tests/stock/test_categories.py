@@ -305,3 +305,32 @@ def test_the_part_admin_lists_categories(admin_client, tree):
     response = admin_client.get("/admin/stock/part/", {"category__id__exact": tree[2].pk})
     assert response.status_code == 200
     assert Part.objects.filter(category=tree[2]).count() == 1
+
+
+def stored_images(root) -> list[str]:
+    return sorted(p.name for p in (root / "images").rglob("*") if p.is_file())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("url", [PART_URL, "/api/company/"])
+def test_a_replaced_or_removed_image_file_is_deleted_once_committed(
+    admin_client_api, settings, tmp_path, url
+):
+    from tests.factories import CustomerFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    obj = PartFactory(active=False) if url == PART_URL else CustomerFactory()
+    detail = f"{url}{obj.pk}/"
+    assert_json(
+        admin_client_api.patch(detail, {"image": png_upload("a.png")}, format="multipart"), 200
+    )
+    assert stored_images(tmp_path) == ["a.png"]
+    assert_json(
+        admin_client_api.patch(detail, {"image": png_upload("b.png")}, format="multipart"), 200
+    )
+    assert stored_images(tmp_path) == ["b.png"]
+    # An edit that leaves the image alone keeps the file.
+    assert_json(admin_client_api.patch(detail, {"name": "Renamed"}, format="json"), 200)
+    assert stored_images(tmp_path) == ["b.png"]
+    assert admin_client_api.delete(detail).status_code == 204
+    assert stored_images(tmp_path) == []
