@@ -334,3 +334,20 @@ def test_a_replaced_or_removed_image_file_is_deleted_once_committed(
     assert stored_images(tmp_path) == ["b.png"]
     assert admin_client_api.delete(detail).status_code == 204
     assert stored_images(tmp_path) == []
+
+
+def test_an_svg_or_html_named_image_is_refused(admin_client_api):
+    """Only pictures Pillow reads, with an image extension: nothing that could run script."""
+    part = PartFactory()
+    svg = SimpleUploadedFile(
+        "x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'
+    )
+    png_as_html = png_upload("x.html")
+    for upload in (svg, png_as_html):
+        body = assert_json(
+            admin_client_api.patch(f"{PART_URL}{part.pk}/", {"image": upload}, format="multipart"),
+            400,
+        )
+        assert body["image"]
+    part.refresh_from_db()
+    assert not part.image
