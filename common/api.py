@@ -1,5 +1,6 @@
 """Generic API endpoints: server details, attachments, metadata and status codes."""
 
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -197,6 +198,38 @@ class AttachmentDownload(MediaHeadersMixin, APIView):
         return model_type.model._default_manager.filter(pk=attachment.model_id).exists()
 
 
+class ImageDownload(MediaHeadersMixin, APIView):
+    """Serve a part's or a company's image to users who may view that part or company.
+
+    ``media/images/<model_type>/<name>``: the model type is one of ``common.model_types`` with
+    an ``image`` field; anything else, or an image nobody holds, is a 404.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, model_type: str, path: str):
+        registered = model_types.get(model_type)
+        model = registered.model if registered else None
+        if model is None or "image" not in {f.name for f in model._meta.get_fields()}:
+            raise Http404
+        name = f"images/{registered.name}/{path}"
+        if not media_path_is_valid(path, max_length=model._meta.get_field("image").max_length):
+            raise Http404
+        if not (
+            request.user.is_superuser or request.user.has_perm(model_permission(model, "view"))
+        ):
+            raise Http404
+        owner = model._default_manager.filter(image=name).first()
+        if owner is None:
+            raise Http404
+        try:
+            handle = owner.image.open("rb")
+        except (OSError, SuspiciousFileOperation) as exc:
+            raise Http404 from exc
+        return media_file_response(file=handle, filename=name.rsplit("/", 1)[-1])
+
+
 class MetadataView(generics.GenericAPIView):
     """``GET/PUT/PATCH`` an object's ``metadata`` dict: PATCH merges, PUT replaces.
 
@@ -223,7 +256,7 @@ class MetadataView(generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         instance = self.get_object()
         # Through the sanitiser, so a bad value stored before validation cannot break a read.
-        return Response(validators.sanitize_output({"metadata": instance.metadata}))
+        return Response(validators.sanitize_output({"metadata": instance.metadata or {}}))
 
     def _write(self, request, overwrite):
         instance = self.get_object()
@@ -285,15 +318,56 @@ class StatusView(APIView):
         return Response({"class": cls.__name__, "values": values})
 
 
+# InvenTree features Boomerang does not have, by the API path that serves them there. A client
+# that reads the version (500) expects them; they answer a 404 that says so, as InvenTree
+# answers for an endpoint it does not route, so ``raise_error=True`` calls fail with a reason.
+OUT_OF_SCOPE = [
+    (re.compile(r"^(part/)?parameter/"), _("parameters")),
+    (re.compile(r"^part/category/parameters/"), _("parameters")),
+    (re.compile(r"^barcode/"), _("barcodes")),
+    (re.compile(r"^label/"), _("label printing")),
+    (re.compile(r"^(pricing/|part/(internal|sale)-price/|part/\d+/pricing/)"), _("pricing")),
+    (re.compile(r"^plugins?/"), _("plugins")),
+    (re.compile(r"^currency/"), _("currency exchange")),
+    (re.compile(r"^build/"), _("build orders")),
+    (re.compile(r"^bom/"), _("bills of materials")),
+    (re.compile(r"^order/po"), _("purchase orders")),
+    (re.compile(r"^order/so"), _("sales orders")),
+    (re.compile(r"^company/part/"), _("supplier and manufacturer parts")),
+    (re.compile(r"^part/related/"), _("related parts")),
+    (re.compile(r"^part/test-template/"), _("part test templates")),
+    (re.compile(r"^part/\d+/requirements/"), _("part requirements")),
+    (re.compile(r"^stock/test/"), _("stock test results")),
+    (re.compile(r"^stock/\d+/(install|uninstall)/"), _("installing stock")),
+    (re.compile(r"^audit/"), _("the audit log")),
+]
+
+
+def out_of_scope_feature(api_path: str) -> str | None:
+    """The InvenTree feature an ``/api/``-relative path belongs to, if Boomerang lacks it."""
+    for pattern, feature in OUT_OF_SCOPE:
+        if pattern.match(api_path):
+            return str(feature)
+    return None
+
+
 class NotFoundView(APIView):
-    """Any API path Boomerang does not serve: a JSON 404, so unsupported features fail loudly."""
+    """Any API path Boomerang does not serve: a JSON 404, so unsupported features fail loudly.
+    A path of an InvenTree feature Boomerang does not have says which (``reason``)."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     schema = None
 
     def _not_found(self, request, *args, **kwargs):
-        return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+        body = {"detail": _("Not found.")}
+        api_path = request.path_info.removeprefix("/api/")
+        feature = out_of_scope_feature(api_path)
+        if feature:
+            body["reason"] = _("Boomerang does not implement InvenTree's %(feature)s API.") % {
+                "feature": feature
+            }
+        return Response(body, status=status.HTTP_404_NOT_FOUND)
 
     get = post = put = patch = delete = options = _not_found
 

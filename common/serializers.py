@@ -153,6 +153,38 @@ class InputBoundsMixin:
         return super().to_internal_value(data)
 
 
+class RefusedWritesMixin:
+    """Fields a serializer shows but does not take from a write.
+
+    ``refused_writes`` maps each such field to the message of the 400 that names it when a
+    write would change it: such a value is never dropped silently. The stored value sent back
+    unchanged passes, because the inventree client's ``save()`` returns every field it read.
+    """
+
+    refused_writes: Mapping[str, str] = {}
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {
+                name: [str(message)]
+                for name, message in self.refused_writes.items()
+                if name in data and not self._is_stored_value(name, data.get(name))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+    def _is_stored_value(self, name: str, value) -> bool:
+        if value in (None, ""):
+            stored = None if self.instance is None else getattr(self.instance, name, None)
+            return stored in (None, "")
+        if self.instance is None:
+            return False
+        field = self.fields[name]
+        stored = field.to_representation(field.get_attribute(self.instance))
+        return stored is not None and str(stored) == str(value)
+
+
 class BaseSerializer(InputBoundsMixin, serializers.Serializer):
     """The base of every plain serializer that takes input."""
 
@@ -271,3 +303,19 @@ class SiteSettingSerializer(BaseSerializer):
     typ = serializers.CharField(read_only=True, source="type")
     default = serializers.JSONField(read_only=True)
     api_url = serializers.CharField(read_only=True)
+
+
+class MediaImageField(serializers.ImageField):
+    """An uploaded image (checked by Pillow), shown as InvenTree shows it: the path from the
+    site root (``/media/images/part/x.png``), which the client joins to the server's address.
+    ``null`` in a JSON body removes the image."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        return f"/media/{value.name}"

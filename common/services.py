@@ -105,6 +105,14 @@ def attachment_delete(*, attachment: Attachment) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def stored_file_delete_on_commit(file) -> None:
+    """Delete a stored file (a replaced or orphaned image) once the transaction commits, so a
+    rollback never leaves a row pointing at a file that is gone."""
+    if file:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def attachments_delete_for(*, model_type: str, model_ids: list[int]) -> None:
     """Remove the attachments of deleted objects (called by the apps' delete services)."""
     for attachment in Attachment.objects.filter(model_type=model_type, model_id__in=model_ids):

@@ -20,6 +20,15 @@ class CompanyMixin:
     queryset = selectors.company_list()
     serializer_class = CompanySerializer
 
+    def perform_create(self, serializer):
+        serializer.instance = services.company_save(company=Company(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        company = serializer.instance
+        for field, value in serializer.validated_data.items():
+            setattr(company, field, value)
+        serializer.instance = services.company_save(company=company)
+
 
 class CompanyList(CompanyMixin, generics.ListCreateAPIView):
     filterset_class = CompanyFilter

@@ -14,6 +14,10 @@ def currency_choices() -> list[tuple[str, str]]:
     return [(code, code) for code in settings.CURRENCIES]
 
 
+def company_image_path(instance, filename: str) -> str:
+    return f"images/company/{filename}"
+
+
 class Company(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("Company name"))
     description = models.CharField(
@@ -25,6 +29,7 @@ class Company(models.Model):
     link = models.URLField(
         _("link"), max_length=2000, blank=True, help_text=_("Link to external page")
     )
+    image = models.ImageField(_("image"), upload_to=company_image_path, blank=True, null=True)
     active = models.BooleanField(_("active"), default=True, help_text=_("Is this company active?"))
     is_customer = models.BooleanField(
         _("is customer"), default=False, help_text=_("Do you sell items to this company?")

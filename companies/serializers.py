@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.serializers import BaseModelSerializer, DetailToggleMixin
+from common.serializers import BaseModelSerializer, DetailToggleMixin, MediaImageField
 from companies.models import Address, Company, Contact
 
 
@@ -39,6 +39,7 @@ class CompanySerializer(BaseModelSerializer):
     primary_address = serializers.SerializerMethodField()
     address_count = serializers.IntegerField(read_only=True, default=0)
     contact_count = serializers.IntegerField(read_only=True, default=0)
+    image = MediaImageField()
 
     class Meta:
         model = Company
@@ -46,6 +47,7 @@ class CompanySerializer(BaseModelSerializer):
             "pk",
             "name",
             "description",
+            "image",
             "website",
             "phone",
             "email",

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from common.services import attachments_delete_for
+from common.services import attachments_delete_for, stored_file_delete_on_commit
 from companies.models import Address, Company, Contact
 
 
@@ -15,10 +15,23 @@ def company_delete(*, company: Company) -> None:
     contact_ids = list(company.contacts.values_list("pk", flat=True))
     address_ids = list(company.addresses.values_list("pk", flat=True))
     company_id = company.pk
+    image = company.image
     company.delete()
+    stored_file_delete_on_commit(image)
     attachments_delete_for(model_type="company", model_ids=[company_id])
     attachments_delete_for(model_type="contact", model_ids=contact_ids)
     attachments_delete_for(model_type="address", model_ids=address_ids)
+
+
+@transaction.atomic
+def company_save(*, company: Company) -> Company:
+    """Create or change a company; a replaced or removed image file is deleted once the change
+    has committed."""
+    previous = Company.objects.filter(pk=company.pk).first() if company.pk else None
+    company.save()
+    if previous is not None and previous.image and previous.image.name != company.image.name:
+        stored_file_delete_on_commit(previous.image)
+    return company
 
 
 @transaction.atomic

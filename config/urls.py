@@ -71,6 +71,16 @@ urlpatterns = [
         name="attachment-download",
     ),
     path(
+        "media/images/<str:model_type>/<path:path>",
+        common_api.ImageDownload.as_view(),
+        name="image-download",
+    ),
+    path(
+        "media/report/template/<int:pk>/<str:filename>",
+        report_api.ReportTemplateDownload.as_view(),
+        name="report-template-download",
+    ),
+    path(
         "media/report/<int:pk>/<str:filename>",
         report_api.ReportOutputDownload.as_view(),
         name="report-output-download",

@@ -9,6 +9,8 @@ Who may do what:
 * the printed PDF: only the user who printed it (see ``ReportOutputDownload``).
 """
 
+import io
+
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,6 +32,7 @@ from reports.serializers import (
     ReportPrintSerializer,
     ReportTemplateSerializer,
     print_job_representation,
+    template_filename,
 )
 
 
@@ -152,3 +155,22 @@ class ReportOutputDownload(MediaHeadersMixin, APIView):
         except (OSError, SuspiciousFileOperation) as exc:
             raise Http404 from exc
         return media_file_response(file=handle, filename=output.filename)
+
+
+class ReportTemplateDownload(MediaHeadersMixin, APIView):
+    """A template's source as a file (the URL in its ``template`` field), to anyone logged in,
+    as the template list is. It is served as a download, never rendered in the browser."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    max_pk = 2**63 - 1
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int, filename: str):
+        if pk > self.max_pk:
+            raise Http404
+        template = get_object_or_404(selectors.report_template_list(), pk=pk)
+        if filename != template_filename(template):
+            raise Http404
+        return media_file_response(
+            file=io.BytesIO(template.source.encode("utf-8")), filename=filename
+        )

@@ -8,7 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs import registry as job_registry
-        from reports import services
+        from reports import schema, services  # noqa: F401 (schema: the OpenAPI extension)
 
         job_registry.register(
             services.PRINT_JOB_KIND,

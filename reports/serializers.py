@@ -13,9 +13,41 @@ from reports.models import (
 )
 
 
+class TemplateFileField(serializers.FileField):
+    """InvenTree's ``template``: written, the uploaded template file; read, the URL the file
+    downloads from (the client's ``downloadTemplate`` fetches it)."""
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_internal_value(self, data):
+        # The URL read from the row, sent back unchanged by the client's save(): no upload.
+        instance = getattr(self.parent, "instance", None)
+        if (
+            isinstance(data, str)
+            and instance is not None
+            and data == self.to_representation(instance)
+        ):
+            return None
+        return super().to_internal_value(data)
+
+    def to_representation(self, value):
+        if value is None or value.pk is None:
+            return None
+        return reverse(
+            "report-template-download",
+            kwargs={"pk": value.pk, "filename": template_filename(value)},
+        )
+
+
+def template_filename(template: ReportTemplate) -> str:
+    return f"report-template-{template.pk}.html"
+
+
 class ReportTemplateSerializer(BaseModelSerializer):
     """A report template. ``source`` is the template text; ``template`` uploads it as a file
-    instead (multipart, as the inventree client's ``ReportTemplate.create`` sends it)."""
+    instead (multipart, as the inventree client's ``ReportTemplate.create`` sends it), and on
+    reading is the URL the template downloads from, as in InvenTree."""
 
     source = serializers.CharField(
         required=False,
@@ -23,10 +55,12 @@ class ReportTemplateSerializer(BaseModelSerializer):
         style={"base_template": "textarea.html"},
         help_text=_("HTML and CSS in the Django template language"),
     )
-    template = serializers.FileField(
-        write_only=True,
+    template = TemplateFileField(
         required=False,
-        help_text=_("The template source as an uploaded file (UTF-8); replaces 'source'"),
+        help_text=_(
+            "Written: the template source as an uploaded file (UTF-8), replacing 'source'. "
+            "Read: the URL the source downloads from."
+        ),
     )
 
     class Meta:

@@ -15,6 +15,7 @@ from common.serializers import (
     BaseSerializer,
     ChoiceTextField,
     DetailToggleMixin,
+    RefusedWritesMixin,
 )
 from companies.models import Address, Company, Contact
 from companies.serializers import AddressBriefSerializer, CompanyBriefSerializer
@@ -143,7 +144,7 @@ class DuplicateSerializer(BaseSerializer):
         return value
 
 
-class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
+class ReturnOrderSerializer(RefusedWritesMixin, DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     reference = serializers.CharField(
         max_length=64,
@@ -275,6 +276,15 @@ class ReturnOrderSerializer(DetailToggleMixin, BaseModelSerializer):
             "from_portal",
         ]
         read_only_fields = ["issue_date", "complete_date", "updated_at"]
+
+    # InvenTree lets these be edited; here the transitions record them, so that the dates in
+    # the order's history and the dates on the order always agree.
+    refused_writes = {
+        "issue_date": _("The issue date is recorded by the issue action (order/ro/<pk>/issue/)."),
+        "complete_date": _(
+            "The completion date is recorded by the complete action (order/ro/<pk>/complete/)."
+        ),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -482,7 +492,7 @@ def standing_resolution(line: ReturnOrderLineItem) -> ReturnOrderLineResolution 
     return line.resolutions.filter(reversed_at__isnull=True).first()
 
 
-class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
+class ReturnOrderLineItemSerializer(RefusedWritesMixin, DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     order = serializers.PrimaryKeyRelatedField(queryset=ReturnOrder.objects.all(), label=_("Order"))
     order_detail = ReturnOrderSerializer(source="order", read_only=True)
@@ -616,6 +626,12 @@ class ReturnOrderLineItemSerializer(DetailToggleMixin, BaseModelSerializer):
         ]
         # Uniqueness is checked by the service, with the order locked.
         validators = []
+
+    refused_writes = {
+        "received_date": _(
+            "The received date is recorded when the line is received (order/ro/<pk>/receive/)."
+        ),
+    }
 
     @extend_schema_field(ResolutionDetailSerializer(allow_null=True))
     def get_resolution_detail(self, obj):

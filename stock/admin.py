@@ -1,7 +1,19 @@
 from django.contrib import admin
 
 from stock import services
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
+
+
+@admin.register(PartCategory)
+class PartCategoryAdmin(admin.ModelAdmin):
+    list_display = ["pathstring", "description", "structural"]
+    list_filter = ["structural"]
+    search_fields = ["name", "pathstring", "description"]
+    autocomplete_fields = ["parent", "default_location"]
+    readonly_fields = ["pathstring"]
+
+    def save_model(self, request, obj, form, change):
+        services.category_save(category=obj)
 
 
 @admin.register(Part)
@@ -9,6 +21,8 @@ class PartAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "IPN",
+        "revision",
+        "category",
         "description",
         "active",
         "trackable",
@@ -16,10 +30,11 @@ class PartAdmin(admin.ModelAdmin):
         "units",
         "warranty_months",
     ]
-    list_filter = ["active", "trackable", "salable"]
+    list_filter = ["active", "trackable", "salable", "purchaseable", "virtual", "category"]
+    list_select_related = ["category"]
     search_fields = ["name", "IPN", "description"]
     # Parts that may be sent as a replacement for this one (see the Replace resolution).
-    autocomplete_fields = ["substitutes"]
+    autocomplete_fields = ["substitutes", "category"]
 
 
 @admin.register(StockLocation)

@@ -1,6 +1,8 @@
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as df
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
@@ -9,12 +11,14 @@ from common.api import StatusView
 from common.filters import FilterSet
 from common.site_settings import TRUE_VALUES
 from stock import selectors, services
-from stock.models import IN_STOCK_FILTER, Part, StockItem, StockLocation
+from stock.models import IN_STOCK_FILTER, Part, PartCategory, StockItem, StockLocation
 from stock.serializers import (
+    CategorySerializer,
     LocationSerializer,
     PartSerializer,
     StockAdjustmentSerializer,
     StockAssignSerializer,
+    StockBulkDeleteSerializer,
     StockItemSerializer,
     StockTrackingSerializer,
     StockTransferSerializer,
@@ -22,14 +26,49 @@ from stock.serializers import (
 from stock.statuses import StockStatus
 
 
+def _cascade(data) -> bool:
+    return str(data.get("cascade", "")).strip().lower() in TRUE_VALUES
+
+
 class PartFilter(FilterSet):
     IPN = df.CharFilter(lookup_expr="iexact")
     name = df.CharFilter(lookup_expr="iexact")
     has_stock = df.BooleanFilter(method="filter_has_stock")
+    category = df.ModelChoiceFilter(
+        queryset=PartCategory.objects.all(), method="filter_category", null_label="null"
+    )
+    cascade = df.BooleanFilter(method="noop")
+    # InvenTree spells the field "purchaseable" and accepts the filter both ways.
+    purchasable = df.BooleanFilter(field_name="purchaseable")
 
     class Meta:
         model = Part
-        fields = ["IPN", "name", "active", "trackable", "salable"]
+        fields = [
+            "IPN",
+            "name",
+            "active",
+            "trackable",
+            "salable",
+            "virtual",
+            "purchaseable",
+            "component",
+            "assembly",
+            "revision",
+        ]
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_category(self, queryset, name, value):
+        """InvenTree's rule: ``category=<pk>`` includes the subcategories unless
+        ``cascade=false``; ``category=null`` gives the parts without a category."""
+        if value is None or value == self.filters[name].null_value:
+            return queryset.filter(category__isnull=True)
+        if "cascade" not in self.data or _cascade(self.data):
+            return queryset.filter(
+                Q(category=value) | Q(category__pathstring__startswith=f"{value.pathstring}/")
+            )
+        return queryset.filter(category=value)
 
     def filter_has_stock(self, queryset, name, value):
         return (
@@ -43,11 +82,33 @@ class PartMixin:
     queryset = selectors.part_list()
     serializer_class = PartSerializer
 
+    def perform_create(self, serializer):
+        image = serializer.validated_data.pop("image", None)
+        part = Part(**serializer.validated_data)
+        part.image = image
+        serializer.instance = services.part_save(part=part)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            part = Part.objects.select_for_update().get(pk=serializer.instance.pk)
+            for field, value in serializer.validated_data.items():
+                setattr(part, field, value)
+            serializer.instance = services.part_save(part=part)
+
 
 class PartList(PartMixin, generics.ListCreateAPIView):
     filterset_class = PartFilter
-    search_fields = ["name", "IPN", "description"]
-    ordering_fields = ["name", "IPN", "active", "trackable", "salable", "stock_item_count"]
+    search_fields = ["name", "IPN", "description", "revision"]
+    ordering_fields = [
+        "name",
+        "IPN",
+        "revision",
+        "active",
+        "trackable",
+        "salable",
+        "stock_item_count",
+        "category",
+    ]
     ordering = ["name"]
 
 
@@ -110,6 +171,48 @@ class LocationList(LocationMixin, generics.ListCreateAPIView):
 class LocationDetail(LocationMixin, generics.RetrieveUpdateDestroyAPIView):
     def perform_destroy(self, instance):
         services.location_delete(location=instance)
+
+
+class CategoryFilter(LocationFilter):
+    parent = df.ModelChoiceFilter(
+        queryset=PartCategory.objects.all(), method="filter_parent", null_label="null"
+    )
+
+    class Meta:
+        model = PartCategory
+        fields = ["name", "structural"]
+
+
+class CategoryMixin:
+    queryset = selectors.category_list()
+    serializer_class = CategorySerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.category_save(
+            category=PartCategory(**serializer.validated_data)
+        )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            category = serializer.instance
+            for field, value in serializer.validated_data.items():
+                setattr(category, field, value)
+            serializer.instance = services.category_save(category=category)
+
+
+class CategoryList(CategoryMixin, generics.ListCreateAPIView):
+    """InvenTree's ``part/category/``: the tree, filtered by ``parent`` (``cascade`` for
+    every level below it) and ``top_level``."""
+
+    filterset_class = CategoryFilter
+    search_fields = ["name", "description", "pathstring"]
+    ordering_fields = ["name", "pathstring", "part_count", "structural"]
+    ordering = ["pathstring"]
+
+
+class CategoryDetail(CategoryMixin, generics.RetrieveUpdateDestroyAPIView):
+    def perform_destroy(self, instance):
+        services.category_delete(category=instance)
 
 
 class StockFilter(FilterSet):
@@ -206,6 +309,36 @@ class StockList(StockMixin, generics.ListCreateAPIView):
         )
         output = self.get_serializer(items, many=True)
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="api_stock_bulk_destroy",
+        request=StockBulkDeleteSerializer,
+        responses={204: None},
+    )
+    def delete(self, request, *args, **kwargs):
+        """InvenTree's bulk delete: ``{"items": [pk, ...]}`` and/or ``{"filters": {...}}`` (the
+        list's own query filters), in one transaction. A body with neither is refused (400), so
+        that no request deletes every item; an unknown filter is a 400 too."""
+        body = StockBulkDeleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        queryset = StockItem.objects.all()
+        if body.validated_data.get("items"):
+            queryset = queryset.filter(pk__in=body.validated_data["items"])
+        filters = body.validated_data.get("filters") or {}
+        if filters:
+            unknown = sorted(set(filters) - set(StockFilter.base_filters))
+            if unknown:
+                raise drf_serializers.ValidationError(
+                    {"filters": [_("Unknown filter: %(names)s") % {"names": ", ".join(unknown)}]}
+                )
+            filterset = StockFilter(data={k: str(v) for k, v in filters.items()}, queryset=queryset)
+            if not filterset.is_valid():
+                raise drf_serializers.ValidationError({"filters": filterset.errors})
+            queryset = filterset.qs
+        services.stock_items_delete(
+            pks=list(queryset.values_list("pk", flat=True)), user=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StockDetail(StockMixin, generics.RetrieveUpdateDestroyAPIView):

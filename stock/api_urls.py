@@ -2,9 +2,16 @@ from django.urls import path
 
 from common.api import MetadataView
 from stock import api
-from stock.models import Part, StockItem, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockLocation
 
 part_urlpatterns = [
+    path("category/", api.CategoryList.as_view(), name="api-part-category-list"),
+    path("category/<int:pk>/", api.CategoryDetail.as_view(), name="api-part-category-detail"),
+    path(
+        "category/<int:pk>/metadata/",
+        MetadataView.as_view(model=PartCategory),
+        name="api-part-category-metadata",
+    ),
     path("", api.PartList.as_view(), name="api-part-list"),
     path("<int:pk>/", api.PartDetail.as_view(), name="api-part-detail"),
     path("<int:pk>/metadata/", MetadataView.as_view(model=Part), name="api-part-metadata"),

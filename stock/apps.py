@@ -7,8 +7,9 @@ class StockConfig(AppConfig):
 
     def ready(self) -> None:
         from common import model_types
-        from stock.models import Part, StockItem, StockLocation
+        from stock.models import Part, PartCategory, StockItem, StockLocation
 
         model_types.register(Part)
+        model_types.register(PartCategory)
         model_types.register(StockLocation)
         model_types.register(StockItem)

@@ -29,13 +29,129 @@ def extract_int(text: str | None) -> int:
     return min(int(match.group(1)), SERIAL_INT_MAX)
 
 
+class PartCategory(models.Model):
+    """InvenTree's part category tree: a part is filed in one category, found by its path."""
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    pathstring = models.CharField(
+        _("path"), max_length=500, blank=True, editable=False, db_index=True
+    )
+    structural = models.BooleanField(
+        _("structural"),
+        default=False,
+        help_text=_(
+            "Parts may not be directly assigned to a structural category, "
+            "but may be assigned to child categories."
+        ),
+    )
+    default_location = models.ForeignKey(
+        "StockLocation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="default_categories",
+        help_text=_("Default location for parts in this category"),
+    )
+    default_keywords = models.CharField(
+        _("default keywords"),
+        max_length=250,
+        blank=True,
+        default="",
+        help_text=_("Default keywords for parts in this category"),
+    )
+    icon = models.CharField(_("icon"), max_length=100, blank=True, default="")
+    metadata = models.JSONField(blank=True, null=True)
+
+    api_list_url = "/api/part/category/"
+
+    class Meta:
+        verbose_name = _("part category")
+        verbose_name_plural = _("part categories")
+        ordering = ["pathstring", "pk"]
+
+    def __str__(self) -> str:
+        return self.pathstring or self.name
+
+    @property
+    def level(self) -> int:
+        return self.pathstring.count(PATH_SEPARATOR)
+
+    def build_path(self) -> str:
+        parent_path = self.parent.pathstring if self.parent_id else ""
+        return f"{parent_path}{PATH_SEPARATOR}{self.name}" if parent_path else self.name
+
+    def clean(self):
+        if PATH_SEPARATOR in (self.name or ""):
+            raise ValidationError({"name": _("A category name cannot contain '/'.")})
+        siblings = PartCategory.objects.filter(parent=self.parent_id, name__iexact=self.name)
+        if siblings.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("Duplicate names cannot exist under the same parent")})
+        if self.structural and self.pk is not None and self.parts.exists():
+            raise ValidationError(
+                {
+                    "structural": _(
+                        "You cannot make this part category structural because some parts "
+                        "are already assigned to it!"
+                    )
+                }
+            )
+        ancestor = self.parent
+        while ancestor is not None and self.pk is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A category cannot be placed inside itself.")})
+            ancestor = ancestor.parent
+
+
+def part_image_path(instance, filename: str) -> str:
+    return f"images/part/{filename}"
+
+
 class Part(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("Part name"))
     IPN = models.CharField(
         _("IPN"), max_length=100, blank=True, default="", help_text=_("Internal Part Number")
     )
-    description = models.CharField(_("description"), max_length=250, blank=True)
+    description = models.CharField(
+        _("description"), max_length=250, blank=True, help_text=_("Part description (optional)")
+    )
+    revision = models.CharField(
+        _("revision"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("Part revision or version number"),
+    )
+    category = models.ForeignKey(
+        PartCategory,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parts",
+        verbose_name=_("category"),
+        help_text=_("Part category"),
+    )
+    image = models.ImageField(_("image"), upload_to=part_image_path, blank=True, null=True)
     active = models.BooleanField(_("active"), default=True, help_text=_("Is this part active?"))
+    virtual = models.BooleanField(
+        _("virtual"),
+        default=False,
+        help_text=_("Is this a virtual part, such as a software product or license?"),
+    )
+    purchaseable = models.BooleanField(
+        _("purchaseable"),
+        default=True,
+        help_text=_("Can this part be purchased from external suppliers?"),
+    )
+    component = models.BooleanField(
+        _("component"), default=False, help_text=_("Can this part be used to build other parts?")
+    )
+    assembly = models.BooleanField(
+        _("assembly"), default=False, help_text=_("Can this part be built from other parts?")
+    )
     trackable = models.BooleanField(
         _("trackable"), default=False, help_text=_("Does this part have tracking for unique items?")
     )
@@ -69,6 +185,12 @@ class Part(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self):
+        if self.category_id and self.category.structural:
+            raise ValidationError(
+                {"category": _("Parts cannot be assigned to structural part categories!")}
+            )
 
     @property
     def full_name(self) -> str:

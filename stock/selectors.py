@@ -2,11 +2,22 @@
 
 from django.db.models import Count, QuerySet
 
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 
 
 def part_list() -> QuerySet[Part]:
-    return Part.objects.annotate(stock_item_count=Count("stock_items"))
+    return Part.objects.select_related("category").annotate(stock_item_count=Count("stock_items"))
+
+
+def category_list() -> QuerySet[PartCategory]:
+    return PartCategory.objects.annotate(
+        part_count=Count("parts", distinct=True), subcategories=Count("children", distinct=True)
+    )
+
+
+def category_choices() -> QuerySet[PartCategory]:
+    """The category tree in path order, only what a choice list shows (one query)."""
+    return PartCategory.objects.order_by("pathstring", "pk").only("pk", "name", "pathstring")
 
 
 def location_list() -> QuerySet[StockLocation]:

@@ -8,12 +8,49 @@ from common.serializers import (
     BaseSerializer,
     ChoiceTextField,
     DetailToggleMixin,
+    MediaImageField,
+    RefusedWritesMixin,
 )
 from companies.models import Company
 from companies.serializers import CompanyBriefSerializer
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 from stock.statuses import StockStatus
 from users.serializers import UserBriefSerializer
+
+
+class CategoryBriefSerializer(BaseModelSerializer):
+    pk = serializers.IntegerField(source="id", read_only=True)
+
+    class Meta:
+        model = PartCategory
+        fields = ["pk", "name", "pathstring", "structural"]
+
+
+class CategorySerializer(BaseModelSerializer):
+    """InvenTree's ``part/category/`` fields."""
+
+    pk = serializers.IntegerField(source="id", read_only=True)
+    level = serializers.IntegerField(read_only=True)
+    part_count = serializers.IntegerField(read_only=True, default=0)
+    subcategories = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = PartCategory
+        fields = [
+            "pk",
+            "name",
+            "description",
+            "parent",
+            "pathstring",
+            "level",
+            "structural",
+            "default_location",
+            "default_keywords",
+            "icon",
+            "part_count",
+            "subcategories",
+        ]
+        read_only_fields = ["pathstring"]
 
 
 class PartBriefSerializer(BaseModelSerializer):
@@ -28,7 +65,13 @@ class PartBriefSerializer(BaseModelSerializer):
             "name",
             "full_name",
             "description",
+            "revision",
+            "category",
             "active",
+            "virtual",
+            "purchaseable",
+            "component",
+            "assembly",
             "trackable",
             "salable",
             "units",
@@ -37,9 +80,25 @@ class PartBriefSerializer(BaseModelSerializer):
 
 class PartSerializer(PartBriefSerializer):
     stock_item_count = serializers.IntegerField(read_only=True, default=0)
+    category_detail = CategoryBriefSerializer(source="category", read_only=True)
+    image = MediaImageField()
 
     class Meta(PartBriefSerializer.Meta):
-        fields = [*PartBriefSerializer.Meta.fields, "stock_item_count", "notes", "warranty_months"]
+        fields = [
+            *PartBriefSerializer.Meta.fields,
+            "category_detail",
+            "image",
+            "stock_item_count",
+            "notes",
+            "warranty_months",
+        ]
+
+    def validate_category(self, value):
+        if value is not None and value.structural:
+            raise serializers.ValidationError(
+                _("Parts cannot be assigned to structural part categories!")
+            )
+        return value
 
 
 class LocationBriefSerializer(BaseModelSerializer):
@@ -72,7 +131,7 @@ class LocationSerializer(BaseModelSerializer):
         read_only_fields = ["pathstring"]
 
 
-class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
+class StockItemSerializer(RefusedWritesMixin, DetailToggleMixin, BaseModelSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     quantity = serializers.DecimalField(
         max_digits=15,
@@ -123,6 +182,13 @@ class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
         # ``belongs_to`` (the item this one is installed into) is set by a repair's parts.
         read_only_fields = ["customer", "parent", "belongs_to", "updated"]
 
+    refused_writes = {
+        "customer": _(
+            "Assign stock to a customer with stock/assign/ (which checks the item may be sold); "
+            "it comes back from the customer through a return order."
+        ),
+    }
+
     def validate_location(self, value):
         if value is not None and value.structural:
             raise serializers.ValidationError(
@@ -150,6 +216,34 @@ class StockItemSerializer(DetailToggleMixin, BaseModelSerializer):
                     raise serializers.ValidationError(
                         {"serial": [_("Serial number already exists")]}
                     )
+        return attrs
+
+
+class StockBulkDeleteSerializer(BaseSerializer):
+    """InvenTree's bulk-delete body: the pks to delete, list filters, or both (they combine)."""
+
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=10000,
+        help_text=_("Primary keys of the stock items to delete"),
+    )
+    filters = serializers.DictField(
+        required=False,
+        help_text=_(
+            'Filters of the stock list (e.g. {"location": 3}); every matching item is deleted'
+        ),
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("items") and not attrs.get("filters"):
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("List of items or filters must be provided for bulk operation")
+                    ]
+                }
+            )
         return attrs
 
 

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.services import attachments_delete_for
+from common.services import attachments_delete_for, stored_file_delete_on_commit
 from companies.models import Company
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 from stock.statuses import SCRAP_CODES, StockHistoryCode, StockStatus
 
 MAX_SERIALS_PER_REQUEST = 1000
@@ -59,12 +59,34 @@ def parse_serial_numbers(text: str, *, expected_quantity: Decimal | int | None =
     return serials
 
 
-def _check_path_length(path: str) -> None:
-    limit = StockLocation._meta.get_field("pathstring").max_length
+def _check_path_length(path: str, *, model=StockLocation) -> None:
+    limit = model._meta.get_field("pathstring").max_length
     if len(path) > limit:
-        raise ValidationError(
-            _("The location path would be longer than %(limit)s characters.") % {"limit": limit}
-        )
+        if model is PartCategory:
+            message = _("The category path would be longer than %(limit)s characters.")
+        else:
+            message = _("The location path would be longer than %(limit)s characters.")
+        raise ValidationError(message % {"limit": limit})
+
+
+def _tree_save(node):
+    """Save a tree node (location or category) and rewrite the path of every node below it."""
+    model = type(node)
+    node.full_clean(exclude=["pathstring"])
+    node.pathstring = node.build_path()
+    _check_path_length(node.pathstring, model=model)
+    node.save()
+    pending = list(node.children.all())
+    while pending:
+        child = pending.pop()
+        child.parent = node if child.parent_id == node.pk else child.parent
+        new_path = child.build_path()
+        if new_path != child.pathstring:
+            _check_path_length(new_path, model=model)
+            child.pathstring = new_path
+            child.save(update_fields=["pathstring"])
+        pending.extend(child.children.all())
+    return node
 
 
 @transaction.atomic
@@ -74,32 +96,56 @@ def location_save(*, location: StockLocation) -> StockLocation:
     Raises ``ValidationError`` (nothing written) for a cycle, a sibling of the same name or a
     path, its own or a descendant's, longer than the path column holds.
     """
-    location.full_clean(exclude=["pathstring"])
-    location.pathstring = location.build_path()
-    _check_path_length(location.pathstring)
-    location.save()
-    pending = list(location.children.all())
-    while pending:
-        child = pending.pop()
-        child.parent = location if child.parent_id == location.pk else child.parent
-        new_path = child.build_path()
-        if new_path != child.pathstring:
-            _check_path_length(new_path)
-            child.pathstring = new_path
-            child.save(update_fields=["pathstring"])
-        pending.extend(child.children.all())
-    return location
+    return _tree_save(location)
+
+
+@transaction.atomic
+def category_save(*, category: PartCategory) -> PartCategory:
+    """Save a part category and rewrite the path of every category below it.
+
+    Raises ``ValidationError`` (nothing written) for a cycle, a sibling of the same name, a
+    structural category that holds parts, or a path longer than the path column holds.
+    """
+    return _tree_save(category)
+
+
+@transaction.atomic
+def category_delete(*, category: PartCategory) -> None:
+    """Delete a category and its attachments; its parts stay, without a category.
+
+    Raises ``ProtectedError`` (nothing deleted) while it has child categories.
+    """
+    category_id = category.pk
+    category.delete()
+    attachments_delete_for(model_type="partcategory", model_ids=[category_id])
+
+
+@transaction.atomic
+def part_save(*, part: Part) -> Part:
+    """Create or change a part after the model's rules (e.g. no structural category). A
+    replaced or removed image file is deleted once the change has committed."""
+    part.full_clean(exclude=["image"])
+    previous = Part.objects.filter(pk=part.pk).first() if part.pk else None
+    part.save()
+    if previous is not None and previous.image and previous.image.name != part.image.name:
+        stored_file_delete_on_commit(previous.image)
+    return part
 
 
 @transaction.atomic
 def part_delete(*, part: Part) -> None:
-    """Delete a part with its stock items, and the attachments of both.
+    """Delete an inactive part with its stock items, and the attachments of both.
 
-    Raises ``ProtectedError`` (nothing deleted) while a return order line holds one of its items.
+    Raises ``ValidationError`` for an active part (InvenTree's rule: make it inactive first),
+    and ``ProtectedError`` (nothing deleted) while a return order line holds one of its items.
     """
+    if Part.objects.filter(pk=part.pk, active=True).exists():
+        raise ValidationError({"active": [_("Cannot delete this part as it is still active")]})
     item_ids = list(part.stock_items.values_list("pk", flat=True))
     part_id = part.pk
+    image = part.image
     part.delete()
+    stored_file_delete_on_commit(image)
     attachments_delete_for(model_type="part", model_ids=[part_id])
     attachments_delete_for(model_type="stockitem", model_ids=item_ids)
 
@@ -121,6 +167,26 @@ def stock_item_delete(*, item: StockItem) -> None:
     item_id = item.pk
     item.delete()
     attachments_delete_for(model_type="stockitem", model_ids=[item_id])
+
+
+@transaction.atomic
+def stock_items_delete(*, pks: Sequence[int], user=None) -> int:
+    """Delete the items with these pks (those that exist) with their history and attachments,
+    all or nothing; rows locked in pk order first. Returns how many were deleted.
+
+    Raises ``ProtectedError`` (nothing deleted) while a return order line holds one of them.
+    """
+    locked = list(
+        StockItem.objects.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return 0
+    StockItem.objects.filter(pk__in=locked).delete()
+    attachments_delete_for(model_type="stockitem", model_ids=locked)
+    return len(locked)
 
 
 def stock_item_add_tracking(

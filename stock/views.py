@@ -19,6 +19,7 @@ from companies.models import Company
 from stock import services
 from stock.forms import StockAssignForm
 from stock.models import IN_STOCK_FILTER
+from stock.selectors import category_choices
 from stock.selectors import stock_item_list as stock_item_query
 
 PAGE_SIZE = 25
@@ -50,7 +51,8 @@ def _clean_query(request, *drop) -> str:
 
 @login_required
 def stock_list(request):
-    """Stock items by part and serial, searchable, in stock or held by customers, 25 a page."""
+    """Stock items by part and serial, searchable, in stock or held by customers, of a part
+    category (with its subcategories), 25 a page."""
     if not request.user.has_perm("stock.view_stockitem"):
         raise PermissionDenied
     search = request.GET.get("search", "").strip()
@@ -58,6 +60,18 @@ def stock_list(request):
     queryset = stock_item_query().order_by("part__name", "serial_int", "serial", "pk")
     if where in WHERE:
         queryset = queryset.filter(WHERE[where])
+    # Parts by category (and its subcategories), for those who may see the categories.
+    categories = None
+    category = None
+    if request.user.has_perm("stock.view_partcategory"):
+        categories = list(category_choices())
+        wanted = request.GET.get("category", "")
+        category = next((c for c in categories if str(c.pk) == wanted), None)
+        if category is not None:
+            queryset = queryset.filter(
+                Q(part__category=category)
+                | Q(part__category__pathstring__startswith=f"{category.pathstring}/")
+            )
     error = None
     if search:
         try:
@@ -74,7 +88,9 @@ def stock_list(request):
             "search": search,
             "where": where if where in WHERE else "",
             "search_error": error,
-            "filtered": bool(search or where in WHERE),
+            "categories": categories,
+            "category": category,
+            "filtered": bool(search or where in WHERE or category),
             "page_query": _clean_query(request, "page"),
             "can_assign": request.user.has_perm("stock.change_stockitem"),
         },

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 
 from common.models import Attachment
 from companies.models import Address, Company, Contact
-from stock.models import Part, StockItem, StockItemTracking, StockLocation
+from stock.models import Part, PartCategory, StockItem, StockItemTracking, StockLocation
 from stock.statuses import StockHistoryCode
 from users.models import ApiToken
 
@@ -80,6 +80,19 @@ class PartFactory(factory.django.DjangoModelFactory):
     description = "A part"
     trackable = True
     salable = True
+
+
+class PartCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartCategory
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from stock.services import category_save
+
+        return category_save(category=model_class(*args, **kwargs))
 
 
 class LocationFactory(factory.django.DjangoModelFactory):

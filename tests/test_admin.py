@@ -31,6 +31,7 @@ from tests.factories import (
     ContactFactory,
     CustomerFactory,
     LocationFactory,
+    PartCategoryFactory,
     PartFactory,
     UserFactory,
 )
@@ -46,7 +47,7 @@ def build(n: int, user) -> None:
         customer = CustomerFactory()
         contact = ContactFactory(company=customer)
         company_services.address_save(address=Address(company=customer, title=f"HQ {i}"))
-        part = PartFactory()
+        part = PartFactory(category=PartCategoryFactory(parent=PartCategoryFactory()))
         items = stock_services.stock_item_create(
             part=part,
             quantity=Decimal(2),

@@ -47,3 +47,26 @@ def test_reapplying_role_permissions_takes_away_the_change_that_add_used_to_impl
     assert "change_returnorder" not in _codenames(group)
     assert "change_stockitem" in _codenames(group)
     assert RuleSet.objects.get(group=group, name="return_order").actions() == ["add", "view"]
+
+
+def test_groups_holding_the_part_role_gain_part_categories(db):
+    """Groups set up before categories existed get the category permissions their part flags
+    grant, and nothing more."""
+    migration = importlib.import_module("users.migrations.0004_part_role_grants_part_categories")
+    editors, readers, others = GroupFactory(), GroupFactory(), GroupFactory()
+    user_services.group_set_role(group=editors, role="part", add=True, change=True)
+    user_services.group_set_role(group=readers, role="part", view=True)
+    user_services.group_set_role(group=others, role="stock", view=True)
+    category_perms = Permission.objects.filter(content_type__model="partcategory")
+    for group in (editors, readers, others):
+        group.permissions.remove(*category_perms)
+
+    migration.grant_part_categories(apps, None)
+
+    assert {c for c in _codenames(editors) if c.endswith("_partcategory")} == {
+        "view_partcategory",
+        "add_partcategory",
+        "change_partcategory",
+    }
+    assert {c for c in _codenames(readers) if c.endswith("_partcategory")} == {"view_partcategory"}
+    assert not {c for c in _codenames(others) if c.endswith("_partcategory")}

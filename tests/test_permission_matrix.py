@@ -76,6 +76,12 @@ ANONYMOUS_OR_SPECIAL = {
     "media/attachments/<path:path>": "file download: login plus a per-attachment visibility check",
     "media/report/<int:pk>/<str:filename>": "printed PDF: login, served only to whoever printed it",
     "media/job/<int:pk>/<str:filename>": "a job's file: login, served only to the job's user",
+    "media/images/<str:model_type>/<path:path>": (
+        "part and company images: login plus view permission on the image's model"
+    ),
+    "media/report/template/<int:pk>/<str:filename>": (
+        "a report template's source: login, as for the template list"
+    ),
     # A job is its user's: to anyone else it is a 404, so the matrix's callers (who own no
     # job) cannot read one; tests/jobs/test_api.py runs the owner, others and anonymous.
     "api/job/<int:pk>/": "one of the caller's own jobs",
@@ -182,6 +188,7 @@ OBJECT_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "companies.address": factories.AddressFactory,
     "stock.part": factories.PartFactory,
     "stock.stocklocation": factories.LocationFactory,
+    "stock.partcategory": factories.PartCategoryFactory,
     "stock.stockitem": factories.StockItemFactory,
     "stock.stockitemtracking": factories.StockItemTrackingFactory,
     "returns.returnorder": return_factories.ReturnOrderFactory,
@@ -717,7 +724,10 @@ def test_api_root_is_anonymous(db):
 def test_unknown_api_path_is_a_json_404_even_anonymously(db):
     response = APIClient().get("/api/plugins/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "detail": "Not found.",
+        "reason": "Boomerang does not implement InvenTree's plugins API.",
+    }
 
 
 def test_attachment_download_needs_login(db):

@@ -24,7 +24,7 @@ ROLES: dict[str, dict] = {
             "webhooks.webhooksubscription",
         ],
     },
-    "part": {"label": _("Parts"), "models": ["stock.part"]},
+    "part": {"label": _("Parts"), "models": ["stock.part", "stock.partcategory"]},
     "stock_location": {"label": _("Stock locations"), "models": ["stock.stocklocation"]},
     "stock": {
         "label": _("Stock items"),

@@ -23,6 +23,7 @@ from tests.factories import (
     ContactFactory,
     CustomerFactory,
     LocationFactory,
+    PartCategoryFactory,
     PartFactory,
     StockItemFactory,
 )
@@ -419,7 +420,9 @@ METADATA_TARGETS = [
         "company/address/",
         lambda: address_save(address=Address(company=CustomerFactory(), title="HQ")),
     ),
-    ("part", "part/", PartFactory),
+    # Inactive: InvenTree's rule lets only an inactive part be deleted.
+    ("part", "part/", lambda: PartFactory(active=False)),
+    ("partcategory", "part/category/", PartCategoryFactory),
     ("stocklocation", "stock/location/", LocationFactory),
     ("stockitem", "stock/", StockItemFactory),
 ]
@@ -434,8 +437,8 @@ def test_metadata_on_both_paths_patch_merges_and_put_replaces(
     modern = f"/api/metadata/{model_type}/{obj.pk}/"
     legacy = f"/api/{prefix}{obj.pk}/metadata/"
 
-    assert assert_json(admin_client_api.get(modern), 200) == {"metadata": None}
-    assert assert_json(admin_client_api.get(legacy), 200) == {"metadata": None}
+    assert assert_json(admin_client_api.get(modern), 200) == {"metadata": {}}
+    assert assert_json(admin_client_api.get(legacy), 200) == {"metadata": {}}
 
     body = assert_json(
         admin_client_api.patch(f"{modern}?format=json", {"metadata": {"a": 1, "b": {"c": 2}}}),
@@ -563,8 +566,45 @@ def test_metadata_reads_need_view_and_writes_need_change(
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "options"])
 def test_unknown_api_paths_answer_a_json_404(admin_client_api, path, method):
     body = assert_json(getattr(admin_client_api, method)(path), 404)
-    assert body == {"detail": "Not found."}
+    assert body.pop("detail") == "Not found."
+    # Paths of InvenTree features Boomerang does not have say so; others are a plain 404.
+    assert body == OUT_OF_SCOPE_REASONS.get(path, {})
     assert_json(getattr(APIClient(), method)(path), 404)
+
+
+OUT_OF_SCOPE_REASONS = {
+    path: {"reason": f"Boomerang does not implement InvenTree's {feature} API."}
+    for path, feature in [
+        ("/api/plugins/", "plugins"),
+        ("/api/order/po/", "purchase orders"),
+        ("/api/build/", "build orders"),
+        ("/api/label/print/", "label printing"),
+        ("/api/part/1/requirements/", "part requirements"),
+    ]
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "feature"),
+    [
+        ("/api/parameter/", "parameters"),
+        ("/api/part/parameter/", "parameters"),
+        ("/api/barcode/", "barcodes"),
+        ("/api/pricing/part/1/", "pricing"),
+        ("/api/part/internal-price/", "pricing"),
+        ("/api/currency/exchange/", "currency exchange"),
+        ("/api/company/part/", "supplier and manufacturer parts"),
+        ("/api/stock/5/install/", "installing stock"),
+    ],
+)
+def test_out_of_scope_inventree_endpoints_say_why_they_are_missing(admin_client_api, path, feature):
+    """The client trusts apiVersion 500 and calls these; the 404 names the missing feature."""
+    body = assert_json(admin_client_api.get(path), 404)
+    assert body == {
+        "detail": "Not found.",
+        "reason": f"Boomerang does not implement InvenTree's {feature} API.",
+    }
 
 
 @pytest.mark.django_db
@@ -608,7 +648,7 @@ def test_a_json_body_that_is_not_an_object_is_a_400(admin_client_api):
 
 @pytest.mark.django_db
 def test_get_options_and_delete_accept_the_clients_empty_json_body(admin_client_api):
-    part = PartFactory()
+    part = PartFactory(active=False)
     for method in ("GET", "OPTIONS"):
         response = admin_client_api.generic(
             method, "/api/part/", "{}", content_type="application/json"
@@ -757,7 +797,7 @@ def test_deleting_a_company_deletes_its_contacts_and_addresses_attachments(admin
 
 @pytest.mark.django_db
 def test_deleting_a_part_deletes_its_stock_items_attachments(admin_client_api):
-    item = StockItemFactory()
+    item = StockItemFactory(part__active=False)
     assert_json(add_link(admin_client_api, item, model_type="stockitem"), 201)
     assert admin_client_api.delete(f"/api/part/{item.part_id}/").status_code == 204
     assert not StockItem.objects.exists()

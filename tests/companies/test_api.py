@@ -16,6 +16,7 @@ COMPANY_FIELDS = {
     "pk",
     "name",
     "description",
+    "image",
     "website",
     "phone",
     "email",

@@ -41,6 +41,8 @@ from tests.factories import (
     ContactFactory,
     LinkAttachmentFactory,
     LocationFactory,
+    PartCategoryFactory,
+    PartFactory,
     StockItemTrackingFactory,
     UserFactory,
 )
@@ -128,6 +130,10 @@ def api_data(db):
     ContactFactory(company=order.customer)
     AddressFactory(company=order.customer)
     LocationFactory()
+    # A category tree with a part filed in it (and an inactive part a DELETE may remove).
+    category = PartCategoryFactory(parent=PartCategoryFactory())
+    PartFactory(category=category)
+    PartFactory(active=False)
     StockItemTrackingFactory()
     ProjectCodeFactory()
     # A reason some line uses (its DELETE is refused with a 400) and one that is free.

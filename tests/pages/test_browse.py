@@ -13,6 +13,7 @@ from tests.factories import (
     ContactFactory,
     CustomerFactory,
     LocationFactory,
+    PartCategoryFactory,
     PartFactory,
     StockItemFactory,
 )
@@ -131,6 +132,28 @@ def test_stock_search_and_where(page_client):
     in_stock = text(client.get("/stock/?where=in_stock"))
     assert "#SN-100" in in_stock and "#SN-300" not in in_stock
     assert "No stock item matches." in text(client.get("/stock/?search=zzz"))
+
+
+def test_stock_list_filters_by_part_category_with_its_subcategories(page_client):
+    electronics = PartCategoryFactory(name="Electronics")
+    drives = PartCategoryFactory(name="Drives", parent=electronics)
+    mechanical = PartCategoryFactory(name="Mechanical")
+    StockItemFactory(part=PartFactory(name="Servo drive", category=drives), serial="SN-1")
+    StockItemFactory(part=PartFactory(name="Board", category=electronics), serial="SN-2")
+    StockItemFactory(part=PartFactory(name="Bracket", category=mechanical), serial="SN-3")
+    client = page_client(stock=["view"], part=["view"])
+    content = text(client.get("/stock/"))
+    assert '<label class="form-label" for="stock-category">Part category</label>' in content
+    assert ">Electronics/Drives</option>" in content
+    filtered = text(client.get(f"/stock/?category={electronics.pk}"))
+    assert "#SN-1" in filtered and "#SN-2" in filtered and "#SN-3" not in filtered
+    assert f'<option value="{electronics.pk}" selected>Electronics</option>' in filtered
+    only_drives = text(client.get(f"/stock/?category={drives.pk}"))
+    assert "#SN-1" in only_drives and "#SN-2" not in only_drives
+    # An unknown category filters nothing out; without the part role there is no such filter.
+    assert "#SN-3" in text(client.get("/stock/?category=999999"))
+    without = text(page_client(stock=["view"]).get(f"/stock/?category={drives.pk}"))
+    assert "stock-category" not in without and "#SN-3" in without
 
 
 def test_stock_list_pages(page_client):

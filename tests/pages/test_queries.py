@@ -29,6 +29,7 @@ from tests.factories import (
     CustomerFactory,
     GroupFactory,
     LocationFactory,
+    PartCategoryFactory,
     PartFactory,
     UserFactory,
 )
@@ -78,8 +79,9 @@ HOME_QUERIES = BASE + 6
 # The company list: the count, the page of companies (with their counts) and their primary
 # addresses.
 COMPANY_LIST_QUERIES = BASE + 3
-# The stock list: the count and the page of items (part, location and customer joined).
-STOCK_LIST_QUERIES = BASE + 2
+# The stock list: the count, the page of items (part, location and customer joined) and the
+# part categories to filter by.
+STOCK_LIST_QUERIES = BASE + 3
 # The assign page: the chosen customer, the customer choices and the assignable items.
 STOCK_ASSIGN_QUERIES = BASE + 3
 
@@ -285,10 +287,11 @@ def test_company_list_queries_are_fixed(clerk, django_assert_num_queries, rows):
 def test_stock_list_queries_are_fixed(clerk, django_assert_num_queries, rows):
     bay = LocationFactory()
     for n in range(rows):
+        category = PartCategoryFactory()
         if n % 2:
-            HeldItemFactory(part=PartFactory())
+            HeldItemFactory(part=PartFactory(category=category))
         else:
-            HeldItemFactory(part=PartFactory(), customer=None, location=bay)
+            HeldItemFactory(part=PartFactory(category=category), customer=None, location=bay)
     with django_assert_num_queries(STOCK_LIST_QUERIES):
         response = clerk.get("/stock/")
     assert response.status_code == 200

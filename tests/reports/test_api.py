@@ -47,6 +47,43 @@ def test_any_logged_in_user_lists_templates_by_model_type(client_for, default_te
     assert [row["name"] for row in enabled.json()] == ["Boomerang Return Order"]
 
 
+def test_a_template_has_inventree_template_key_with_a_download_url(client_for, default_template):
+    """InvenTree's ``template`` is the template file's URL (the client's ``downloadTemplate``
+    fetches it); ``source`` stays, the text itself."""
+    client = client_for()
+    row = client.get(f"{TEMPLATES}{default_template.pk}/").json()
+    assert {"name", "description", "enabled", "model_type", "template", "source"} <= set(row)
+    assert row["template"] == (
+        f"/media/report/template/{default_template.pk}/report-template-{default_template.pk}.html"
+    )
+    response, body = _download(client, row["template"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"  # never rendered inline
+    assert "attachment" in response["Content-Disposition"]
+    assert body.decode("utf-8") == default_template.source
+    # Only the template's own name, and only logged in.
+    assert client.get(row["template"].replace(".html", ".txt")).status_code == 404
+    assert APIClient().get(row["template"]).status_code in (401, 403)
+
+
+def test_a_template_row_sent_back_whole_keeps_its_source(client_for, default_template):
+    """The client's ``save(data={"enabled": False})`` and a full PATCH of the row it read."""
+    manager = client_for(admin=["view", "change"])
+    url = f"{TEMPLATES}{default_template.pk}/"
+    row = manager.get(url).json()
+    row["enabled"] = False
+    response = manager.patch(f"{url}?format=json", row, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["source"] == default_template.source
+    bad = manager.patch(url, {"template": "/somewhere/else.html"}, format="json")
+    assert bad.status_code == 400 and bad.json()["template"]
+    assert [r["pk"] for r in manager.get(TEMPLATES, {"enabled": "false"}).json()] == [
+        default_template.pk
+    ]
+    default_template.refresh_from_db()
+    assert default_template.enabled is False
+
+
 def test_templates_need_login(default_template):
     assert APIClient().get(TEMPLATES).status_code == 401
 

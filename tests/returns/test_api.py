@@ -333,7 +333,7 @@ def test_metadata(ro_data, client_for, viewer, path):
     client = client_for(return_order=["change"])
     for url in (f"{path}{obj.pk}/metadata/", f"/api/metadata/{model_type}/{obj.pk}/"):
         type(obj).objects.filter(pk=obj.pk).update(metadata=None)
-        assert viewer.get(url).json() == {"metadata": None}
+        assert viewer.get(url).json() == {"metadata": {}}
         assert viewer.patch(url, {"metadata": {"a": 1}}, format="json").status_code == 403
 
         response = client.patch(url, {"metadata": {"abc-1": "xyz-1"}}, format="json")
@@ -717,12 +717,17 @@ def test_on_hold_order_cannot_receive(clerk):
 
 def test_workflow_dates_and_status_are_read_only(clerk):
     order = ReturnOrderFactory()
+    # status is read-only in InvenTree too: ignored, as there.
+    response = clerk.patch(detail(order.pk), {"status": 30}, format="json")
+    assert response.status_code == 200
+    # The dates InvenTree would store are refused, naming both, never dropped silently.
     response = clerk.patch(
         detail(order.pk),
         {"status": 30, "issue_date": "2020-01-01", "complete_date": "2020-01-02"},
         format="json",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert set(response.json()) == {"issue_date", "complete_date"}
     order.refresh_from_db()
     assert (order.status, order.issue_date, order.complete_date) == (S.PENDING, None, None)
 
@@ -1326,3 +1331,59 @@ def test_edit_completed_setting_via_api_unlocks(admin_client_api):
         "/api/settings/global/RETURNORDER_EDIT_COMPLETED_ORDERS/", {"value": True}, format="json"
     )
     assert admin_client_api.patch(url, {"description": "x"}, format="json").status_code == 200
+
+
+# --- workflow dates: recorded by the transitions, never dropped silently -------------------
+
+
+@pytest.mark.parametrize("field", ["issue_date", "complete_date"])
+def test_an_order_date_the_workflow_records_is_refused_with_a_400(admin_client_api, field):
+    """InvenTree stores ``issue_date`` and ``complete_date`` from a PATCH; Boomerang records
+    them in the issue and complete actions, so a write that would change one is a 400 naming
+    the field, and nothing is written."""
+    order = ReturnOrderFactory(description="Before")
+    response = admin_client_api.patch(
+        detail(order.pk), {"description": "After", field: "2026-01-05"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    order.refresh_from_db()
+    assert (order.description, getattr(order, field)) == ("Before", None)
+    customer = order.customer
+    response = admin_client_api.post(
+        LIST, {"customer": customer.pk, "description": "x", field: "2026-01-05"}, format="json"
+    )
+    assert response.status_code == 400 and list(response.json()) == [field]
+    assert ReturnOrder.objects.count() == 1
+
+
+def test_an_order_sent_back_whole_keeps_its_workflow_dates(admin_client_api):
+    """The client's ``save()`` returns every field it read, the dates included: accepted."""
+    order = ReturnOrderFactory()
+    services.return_order_issue(order=order, user=None)
+    body = admin_client_api.get(detail(order.pk)).json()
+    assert body["issue_date"]
+    body["description"] = "Edited"
+    response = admin_client_api.patch(f"{detail(order.pk)}?format=json", body, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["description"], response.json()["issue_date"]) == (
+        "Edited",
+        body["issue_date"],
+    )
+
+
+def test_a_line_received_date_is_refused_with_a_400(admin_client_api):
+    line = ReturnOrderLineItemFactory(notes="")
+    response = admin_client_api.patch(
+        f"{LINES}{line.pk}/", {"notes": "x", "received_date": "2026-01-05"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["received_date"]
+    assert "receive/" in response.json()["received_date"][0]
+    line.refresh_from_db()
+    assert (line.notes, line.received_date) == ("", None)
+    # Unchanged (null), as the client's save() sends it back: accepted.
+    response = admin_client_api.patch(
+        f"{LINES}{line.pk}/", {"notes": "y", "received_date": None}, format="json"
+    )
+    assert response.status_code == 200, response.content

@@ -29,6 +29,14 @@ PART_FIELDS = {
     "name",
     "full_name",
     "description",
+    "revision",
+    "category",
+    "category_detail",
+    "image",
+    "virtual",
+    "purchaseable",
+    "component",
+    "assembly",
     "active",
     "trackable",
     "salable",
@@ -247,6 +255,11 @@ def test_part_update_and_delete(admin_client_api):
     url = f"{PART_URL}{part.pk}/"
     body = assert_json(admin_client_api.patch(url, {"name": "New", "salable": True, "pk": 9}), 200)
     assert (body["pk"], body["name"], body["salable"]) == (part.pk, "New", True)
+    # InvenTree's rule: an active part is not deleted (400) until it is made inactive.
+    body = assert_json(admin_client_api.delete(url), 400)
+    assert body == {"active": ["Cannot delete this part as it is still active"]}
+    assert Part.objects.filter(pk=part.pk).exists()
+    assert_json(admin_client_api.patch(url, {"active": False}), 200)
     assert admin_client_api.delete(url).status_code == 204
     assert_json(admin_client_api.get(url), 404)
 
@@ -581,14 +594,13 @@ def test_bulk_stock_may_have_fractional_quantity_but_trackable_may_not(admin_cli
 
 def test_stock_patch_changes_writable_fields_only(admin_client_api):
     item = BulkStockItemFactory()
-    customer = CustomerFactory()
     new_location = LocationFactory()
-    body = assert_json(admin_client_api.get(f"{STOCK_URL}{item.pk}/"), 200)
+    original = assert_json(admin_client_api.get(f"{STOCK_URL}{item.pk}/"), 200)
+    body = dict(original)
     body.update(
         quantity=7,
         location=new_location.pk,
         status=StockStatus.ATTENTION,
-        customer=customer.pk,
         in_stock=False,
         pk=424242,
     )
@@ -599,10 +611,45 @@ def test_stock_patch_changes_writable_fields_only(admin_client_api):
         new_location.pk,
         StockStatus.ATTENTION,
     )
-    # Customers are only ever set through stock/assign/.
     assert body["customer"] is None
     item.refresh_from_db()
     assert (item.quantity, item.location, item.customer) == (7, new_location, None)
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_stock_customer_in_a_write_is_refused_not_dropped(admin_client_api, method):
+    """Customers are set through stock/assign/ only: a write that sets one is a 400 naming
+    ``customer`` (InvenTree stores it; dropping it silently would lose the caller's intent)."""
+    item = BulkStockItemFactory()
+    customer = CustomerFactory()
+    before = row_counts()
+    if method == "post":
+        response = admin_client_api.post(
+            STOCK_URL, {"part": item.part_id, "quantity": 2, "customer": customer.pk}
+        )
+    else:
+        response = admin_client_api.patch(
+            f"{STOCK_URL}{item.pk}/", {"quantity": 9, "customer": customer.pk}
+        )
+    body = assert_json(response, 400)
+    assert list(body) == ["customer"]
+    assert "stock/assign/" in body["customer"][0]
+    assert row_counts() == before
+    item.refresh_from_db()
+    assert (item.quantity, item.customer) == (item.quantity, None)
+    assert item.quantity != 9
+
+
+def test_a_stock_customer_sent_back_unchanged_is_accepted(admin_client_api):
+    """The client's ``save()`` sends every field it read, the assigned customer included."""
+    customer = CustomerFactory()
+    item = StockItemFactory(customer=customer)
+    body = assert_json(admin_client_api.get(f"{STOCK_URL}{item.pk}/"), 200)
+    body["notes"] = "checked"
+    body = assert_json(admin_client_api.patch(f"{STOCK_URL}{item.pk}/?format=json", body), 200)
+    assert (body["customer"], body["notes"]) == (customer.pk, "checked")
+    body = assert_json(admin_client_api.patch(f"{STOCK_URL}{item.pk}/", {"customer": None}), 400)
+    assert body["customer"]
 
 
 @pytest.mark.parametrize(
