@@ -21,6 +21,17 @@ def _throwaway_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _database_features_known(django_db_setup, django_db_blocker):
+    """Django asks SQLite once per connection whether it has JSON (three statements), the
+    first time a JSON column is read. Asked here, before any test, so a pinned query count
+    does not depend on which test a worker runs first."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        connection.features.supports_json_field  # noqa: B018  (a cached property)
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
