@@ -16,6 +16,7 @@ which rule to add; it is never skipped.
 
 import base64
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern
 from djmoney.contrib.exchange.models import Rate
+from PIL import Image
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.views import APIView
 
@@ -53,7 +55,13 @@ from tests.webhooks import factories as webhook_factories
 from users.models import RuleSet
 
 SANDBOX = "sandbox; default-src 'none'"
-MEDIA_ROUTE_NAMES = {"attachment-download", "report-output-download", "job-result-download"}
+MEDIA_ROUTE_NAMES = {
+    "attachment-download",
+    "report-output-download",
+    "job-result-download",
+    "image-download",
+    "report-template-download",
+}
 # Downloads that answer with the media policy too: the customer portal's thread files.
 SANDBOXED_ROUTE_NAMES = {*MEDIA_ROUTE_NAMES, "portal:file"}
 UNSAFE = {"'unsafe-inline'", "'unsafe-eval'"}
@@ -307,6 +315,20 @@ def _media_probes(route: Route, superuser) -> list[Probe]:
     if route.name == "job-result-download":
         job = FinishedJobFactory(user=superuser)
         return [Probe(reverse(route.name, kwargs={"pk": job.pk, "filename": job.result_name}))]
+    if route.name == "image-download":
+        part = factories.PartFactory()
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4), color="blue").save(buffer, format="PNG")
+        part.image = SimpleUploadedFile("csp.png", buffer.getvalue(), content_type="image/png")
+        part.save()
+        return [Probe(part.image.url)]
+    if route.name == "report-template-download":
+        from reports.models import ReportTemplate
+        from reports.serializers import template_filename
+
+        template = ReportTemplate.objects.order_by("pk").first()
+        kwargs = {"pk": template.pk, "filename": template_filename(template)}
+        return [Probe(reverse(route.name, kwargs=kwargs))]
     output = ReportOutputFactory(user=superuser)
     return [Probe(reverse(route.name, kwargs={"pk": output.pk, "filename": output.filename}))]
 

@@ -606,9 +606,20 @@ def test_a_role_grants_its_models_permissions():
 def test_add_and_delete_imply_view_but_not_change():
     group = GroupFactory()
     services.group_set_role(group=group, role="part", add=True)
-    assert perms_of(group) == {("stock", "add_part"), ("stock", "view_part")}
+    # The part role covers parts and their categories.
+    assert perms_of(group) == {
+        ("stock", "add_part"),
+        ("stock", "view_part"),
+        ("stock", "add_partcategory"),
+        ("stock", "view_partcategory"),
+    }
     services.group_set_role(group=group, role="part", delete=True)
-    assert perms_of(group) == {("stock", "delete_part"), ("stock", "view_part")}
+    assert perms_of(group) == {
+        ("stock", "delete_part"),
+        ("stock", "view_part"),
+        ("stock", "delete_partcategory"),
+        ("stock", "view_partcategory"),
+    }
 
 
 def test_clearing_a_role_revokes_its_permissions_but_keeps_unmanaged_ones():
