@@ -50,7 +50,13 @@ class _Fields:
             elif isinstance(field, serializers.RelatedField):
                 self.plan.append((name, f"{prefix}{field.source}_id", None))
             elif (
-                isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField)
+                # A file field shows its file's name or URL, not the column's text.
+                isinstance(
+                    field,
+                    serializers.BaseSerializer
+                    | serializers.SerializerMethodField
+                    | serializers.FileField,
+                )
                 or field.source == "*"
                 or "." in field.source
             ):

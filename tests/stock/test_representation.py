@@ -129,3 +129,19 @@ def test_the_receive_answer_is_the_serializers(admin_client_api):
     assert answered == json.loads(_rendered(_through_serializer(pks)))
     assert {row["location"] for row in response.json()["stock_items"]} == {location.pk}
     assert StockItem.objects.filter(pk__in=pks, customer__isnull=True).count() == 3
+
+
+def test_a_file_field_falls_back_to_the_serializer(items, monkeypatch):
+    from common.serializers import MediaImageField
+
+    class WithImage(StockItemSerializer):
+        # On a column of its own model, as an image field of the item would be.
+        image = MediaImageField(source="notes", read_only=True)
+
+        class Meta(StockItemSerializer.Meta):
+            fields = [*StockItemSerializer.Meta.fields, "image"]
+
+    monkeypatch.setattr(representation, "StockItemSerializer", WithImage)
+    monkeypatch.setattr(representation, "_layout", representation._Layout())
+    assert not StockItemReader.covers()
+    assert stock_items_as_written([items[2].pk])[0]["image"] is None  # no notes: no file
