@@ -29,8 +29,14 @@ def extract_int(text: str | None) -> int:
     return min(int(match.group(1)), SERIAL_INT_MAX)
 
 
-class PartCategory(models.Model):
-    """InvenTree's part category tree: a part is filed in one category, found by its path."""
+class TreeNode(models.Model):
+    """A node of a named tree found by its path, as InvenTree's part categories and stock
+    locations are: sibling names are unique (so a path names one node), a name holds no
+    separator, a node is never inside itself, and a structural node holds no contents, only
+    children. ``pathstring`` is kept by ``stock.services._tree_save``.
+
+    A subclass names its contents (``contents``, the reverse relation that a structural node
+    may not have) and its own words for the messages."""
 
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=250, blank=True)
@@ -40,6 +46,46 @@ class PartCategory(models.Model):
     pathstring = models.CharField(
         _("path"), max_length=500, blank=True, editable=False, db_index=True
     )
+    structural = models.BooleanField(_("structural"), default=False)
+    metadata = models.JSONField(blank=True, null=True)
+
+    contents: str
+    messages: dict[str, str]
+
+    class Meta:
+        abstract = True
+        ordering = ["pathstring", "pk"]
+
+    def __str__(self) -> str:
+        return self.pathstring or self.name
+
+    @property
+    def level(self) -> int:
+        return self.pathstring.count(PATH_SEPARATOR)
+
+    def build_path(self) -> str:
+        parent_path = self.parent.pathstring if self.parent_id else ""
+        return f"{parent_path}{PATH_SEPARATOR}{self.name}" if parent_path else self.name
+
+    def clean(self):
+        if PATH_SEPARATOR in (self.name or ""):
+            raise ValidationError({"name": self.messages["separator"]})
+        # Unique sibling names make a path name one node; the cascade filters match on it.
+        siblings = type(self).objects.filter(parent=self.parent_id, name__iexact=self.name)
+        if siblings.exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("Duplicate names cannot exist under the same parent")})
+        if self.structural and self.pk is not None and getattr(self, self.contents).exists():
+            raise ValidationError({"structural": self.messages["structural"]})
+        ancestor = self.parent
+        while ancestor is not None and self.pk is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": self.messages["inside_itself"]})
+            ancestor = ancestor.parent
+
+
+class PartCategory(TreeNode):
+    """InvenTree's part category tree: a part is filed in one category, found by its path."""
+
     structural = models.BooleanField(
         _("structural"),
         default=False,
@@ -64,46 +110,21 @@ class PartCategory(models.Model):
         help_text=_("Default keywords for parts in this category"),
     )
     icon = models.CharField(_("icon"), max_length=100, blank=True, default="")
-    metadata = models.JSONField(blank=True, null=True)
 
     api_list_url = "/api/part/category/"
+    contents = "parts"
+    messages = {
+        "separator": _("A category name cannot contain '/'."),
+        "structural": _(
+            "You cannot make this part category structural because some parts "
+            "are already assigned to it!"
+        ),
+        "inside_itself": _("A category cannot be placed inside itself."),
+    }
 
-    class Meta:
+    class Meta(TreeNode.Meta):
         verbose_name = _("part category")
         verbose_name_plural = _("part categories")
-        ordering = ["pathstring", "pk"]
-
-    def __str__(self) -> str:
-        return self.pathstring or self.name
-
-    @property
-    def level(self) -> int:
-        return self.pathstring.count(PATH_SEPARATOR)
-
-    def build_path(self) -> str:
-        parent_path = self.parent.pathstring if self.parent_id else ""
-        return f"{parent_path}{PATH_SEPARATOR}{self.name}" if parent_path else self.name
-
-    def clean(self):
-        if PATH_SEPARATOR in (self.name or ""):
-            raise ValidationError({"name": _("A category name cannot contain '/'.")})
-        siblings = PartCategory.objects.filter(parent=self.parent_id, name__iexact=self.name)
-        if siblings.exclude(pk=self.pk).exists():
-            raise ValidationError({"name": _("Duplicate names cannot exist under the same parent")})
-        if self.structural and self.pk is not None and self.parts.exists():
-            raise ValidationError(
-                {
-                    "structural": _(
-                        "You cannot make this part category structural because some parts "
-                        "are already assigned to it!"
-                    )
-                }
-            )
-        ancestor = self.parent
-        while ancestor is not None and self.pk is not None:
-            if ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("A category cannot be placed inside itself.")})
-            ancestor = ancestor.parent
 
 
 def part_image_path(instance, filename: str) -> str:
@@ -197,15 +218,7 @@ class Part(models.Model):
         return f"{self.IPN} | {self.name}" if self.IPN else self.name
 
 
-class StockLocation(models.Model):
-    name = models.CharField(_("name"), max_length=100)
-    description = models.CharField(_("description"), max_length=250, blank=True)
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
-    pathstring = models.CharField(
-        _("path"), max_length=500, blank=True, editable=False, db_index=True
-    )
+class StockLocation(TreeNode):
     structural = models.BooleanField(
         _("structural"),
         default=False,
@@ -214,46 +227,20 @@ class StockLocation(models.Model):
             "but may be located into its child locations."
         ),
     )
-    metadata = models.JSONField(blank=True, null=True)
 
     api_list_url = "/api/stock/location/"
+    contents = "stock_items"
+    messages = {
+        "separator": _("A location name cannot contain '/'."),
+        "structural": _(
+            "You cannot make this stock location structural because some stock "
+            "items are already located into it!"
+        ),
+        "inside_itself": _("A location cannot be placed inside itself."),
+    }
 
-    class Meta:
+    class Meta(TreeNode.Meta):
         verbose_name = _("stock location")
-        ordering = ["pathstring", "pk"]
-
-    def __str__(self) -> str:
-        return self.pathstring or self.name
-
-    @property
-    def level(self) -> int:
-        return self.pathstring.count(PATH_SEPARATOR)
-
-    def build_path(self) -> str:
-        parent_path = self.parent.pathstring if self.parent_id else ""
-        return f"{parent_path}{PATH_SEPARATOR}{self.name}" if parent_path else self.name
-
-    def clean(self):
-        if PATH_SEPARATOR in (self.name or ""):
-            raise ValidationError({"name": _("A location name cannot contain '/'.")})
-        # Unique sibling names make a path name one location; the cascade filters match on it.
-        siblings = StockLocation.objects.filter(parent=self.parent_id, name__iexact=self.name)
-        if siblings.exclude(pk=self.pk).exists():
-            raise ValidationError({"name": _("Duplicate names cannot exist under the same parent")})
-        if self.structural and self.pk is not None and self.stock_items.exists():
-            raise ValidationError(
-                {
-                    "structural": _(
-                        "You cannot make this stock location structural because some stock "
-                        "items are already located into it!"
-                    )
-                }
-            )
-        ancestor = self.parent
-        while ancestor is not None and self.pk is not None:
-            if ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("A location cannot be placed inside itself.")})
-            ancestor = ancestor.parent
 
 
 class StockItemQuerySet(models.QuerySet):
