@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=30, hour=3),
         "args": ("users.prune_tokens",),
     },
+    "prune-portal-sign-ins": {
+        "task": "jobs.scheduled",
+        "schedule": crontab(minute=50, hour=3),
+        "args": ("portal.prune",),
+    },
     "prune-job-results": {
         "task": "jobs.scheduled",
         "schedule": crontab(minute=45, hour=3),
@@ -363,6 +368,8 @@ PORTAL_SESSION_COOKIE_NAME = os.environ.get("PORTAL_SESSION_COOKIE_NAME", "boome
 PORTAL_LINK_MINUTES = int(os.environ.get("PORTAL_LINK_MINUTES", "30"))
 PORTAL_INVITE_LINK_HOURS = int(os.environ.get("PORTAL_INVITE_LINK_HOURS", "72"))
 PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "14"))
+# Expired portal sign-in links and sessions are deleted this many days later (``portal.prune``).
+PORTAL_PRUNE_DAYS = int(os.environ.get("PORTAL_PRUNE_DAYS", "7"))
 PORTAL_LINK_REQUEST_WINDOW = int(os.environ.get("PORTAL_LINK_REQUEST_WINDOW", "3600"))
 PORTAL_LINK_REQUESTS_PER_EMAIL = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_EMAIL", "5"))
 PORTAL_LINK_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_ADDRESS", "30"))

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -350,6 +351,18 @@ def portal_link_redeem(*, token: str) -> SignedIn:
 
 def portal_session_end(*, session_key: str) -> None:
     PortalSession.objects.filter(key_hash=secret_hash(session_key)).delete()
+
+
+@transaction.atomic
+def portal_prune(*, older_than: datetime.timedelta) -> tuple[int, int]:
+    """Delete the sign-in links and portal sessions that stopped working more than
+    ``older_than`` ago: expired ones, and links used that long ago. Returns how many links and
+    sessions went. Refused either way, they are kept a while only to show who signed in when."""
+    cutoff = timezone.now() - older_than
+    expired = Q(expires_at__lt=cutoff) | Q(used_at__lt=cutoff)
+    links, _detail = PortalSignInLink.objects.filter(expired).delete()
+    sessions, _detail = PortalSession.objects.filter(expires_at__lt=cutoff).delete()
+    return links, sessions
 
 
 # -- requests and messages, by the customer -------------------------------------------------

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from portal import views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("returns/<int:pk>/files/<int:attachment_pk>/", views.file, name="file"),
     path("request/", views.request_return, name="request"),
     path("items/", views.items, name="items"),
+    # Anything else under /portal/ is the portal's own "not found", not the staff one.
+    re_path(r"^.*$", views.not_found, name="not-found"),
 ]

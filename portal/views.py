@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -53,6 +53,21 @@ def _render(request, template: str, context: dict | None = None, *, status: int 
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@never_cache
+def not_found(request):
+    """A path the portal does not have, in the portal's layout (signed in or not). A path that
+    exists with a trailing slash is redirected to it, as ``APPEND_SLASH`` does elsewhere."""
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not-found":
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(request.path + "/" + (f"?{query}" if query else ""))
+    return _render(request, "portal/404.html", status=404)
 
 
 @never_cache

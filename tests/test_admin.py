@@ -1,5 +1,6 @@
 """Every admin changelist runs a fixed number of queries, whatever the number of rows."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from djmoney.money import Money
 
 from common.exchange import set_rate
@@ -15,6 +17,8 @@ from common.services import attachment_create
 from companies import services as company_services
 from companies.models import Address
 from jobs.models import Job, OutgoingMail
+from portal import services as portal_services
+from portal.models import PortalSession, secret_hash
 from reports.models import ReportOutput, ReportTemplate
 from returns import services as return_services
 from returns.models import (
@@ -45,7 +49,7 @@ def build(n: int, user) -> None:
     location = LocationFactory()
     for i in range(n):
         customer = CustomerFactory()
-        contact = ContactFactory(company=customer)
+        contact = ContactFactory(company=customer, email=f"buyer-{n}-{i}@example.com")
         company_services.address_save(address=Address(company=customer, title=f"HQ {i}"))
         part = PartFactory(category=PartCategoryFactory(parent=PartCategoryFactory()))
         items = stock_services.stock_item_create(
@@ -105,6 +109,16 @@ def build(n: int, user) -> None:
         attempt = {"username": f"guess-{n}-{i}", "ip_address": "127.0.0.1", "user_agent": "t"}
         AccessAttempt.objects.create(**attempt, failures_since_start=3)
         AccessFailureLog.objects.create(**attempt)
+        # Portal access with its invitation link, a sign-in domain and a portal session.
+        portal_services.portal_access_invite(contact=contact, user=user)
+        portal_services.portal_domains_set(
+            company=customer, domains=[f"c-{n}-{i}.example.com"], user=user
+        )
+        PortalSession.objects.create(
+            key_hash=secret_hash(f"session-{n}-{i}"),
+            contact=contact,
+            expires_at=timezone.now() + datetime.timedelta(days=1),
+        )
         # A webhook subscription with an event delivered to it.
         WebhookDeliveryFactory(subscription__owner=user)
 
@@ -172,3 +186,30 @@ def test_resolution_records_open_read_only_with_their_parts(client, make_user):
     # A part's allowed substitutes are edited on the part.
     response = client.get(f"/admin/stock/part/{Part.objects.first().pk}/change/")
     assert response.status_code == 200 and b'name="substitutes"' in response.content
+
+
+@pytest.mark.django_db
+def test_portal_records_are_view_only_and_show_no_secret_hash(client, make_user):
+    admin_user = make_user(superuser=True)
+    client.force_login(admin_user)
+    build(1, admin_user)
+    session = PortalSession.objects.get()
+    link = session.contact.portal_links.get()
+    for url, secret in (
+        (f"/admin/portal/portalsession/{session.pk}/change/", session.key_hash),
+        (f"/admin/portal/portalsigninlink/{link.pk}/change/", link.token_hash),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert secret not in response.content.decode()
+        assert b'name="_save"' not in response.content
+    assert client.get("/admin/portal/portalaccess/add/").status_code == 403
+    access = session.contact.portal_access
+    assert (
+        client.post(f"/admin/portal/portalaccess/{access.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    # Deleting a session signs that visitor out.
+    response = client.post(f"/admin/portal/portalsession/{session.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not PortalSession.objects.exists()

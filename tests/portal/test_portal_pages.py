@@ -46,6 +46,8 @@ PORTAL_PAGES = [
     PortalPage("portal:message", ("POST",), CONTACT),
     # A file of the order's thread with the customer (a download).
     PortalPage("portal:file", ("GET",), CONTACT),
+    # Any other path under /portal/: the portal's "not found" (404), signed in or not.
+    PortalPage("portal:not-found", ("GET",), OPEN),
 ]
 
 # Pages that answer with a file, not HTML.
@@ -76,6 +78,8 @@ def portal_url(name: str, *, order=None, token: str = "", attachment=None) -> st
         return reverse(name, kwargs={"pk": order.pk})
     if name == "portal:link":
         return reverse(name, kwargs={"token": token or "no-such-token"})
+    if name == "portal:not-found":
+        return "/portal/no-such-page/"
     return reverse(name)
 
 

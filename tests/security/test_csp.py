@@ -186,7 +186,36 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "axes.accesslog": lambda: AccessLog.objects.create(**_axes_fields()),
     "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(**_axes_fields()),
     "webhooks.webhookevent": webhook_factories.WebhookEventFactory,
+    "portal.portalaccess": lambda: _portal_row("access"),
+    "portal.portaldomain": lambda: _portal_row("domain"),
+    "portal.portalsigninlink": lambda: _portal_row("link"),
+    "portal.portalsession": lambda: _portal_row("session"),
 }
+
+
+def _portal_row(kind: str) -> models.Model:
+    """A contact invited to the portal (access and link), a sign-in domain or a session."""
+    import datetime
+
+    from django.utils import timezone
+
+    from portal import services as portal_services
+    from portal.models import PortalSession, secret_hash
+
+    contact = factories.ContactFactory(email=f"admin-{kind}@example.com")
+    if kind == "domain":
+        portal_services.portal_domains_set(
+            company=contact.company, domains=["admin-walk.example.com"], user=None
+        )
+        return contact.company.portal_domains.get()
+    if kind == "session":
+        return PortalSession.objects.create(
+            key_hash=secret_hash("admin-walk"),
+            contact=contact,
+            expires_at=timezone.now() + datetime.timedelta(days=1),
+        )
+    access = portal_services.portal_access_invite(contact=contact, user=None)
+    return access if kind == "access" else contact.portal_links.get()
 
 
 def _object_of(label: str) -> models.Model:
@@ -347,6 +376,8 @@ def _portal_probes(route: Route) -> list[Probe]:
         return [Probe(link)]  # the confirmation page of an unused link
     signed_in = Client().post(link)
     cookies = {name: morsel.value for name, morsel in signed_in.cookies.items()}
+    if route.name == "portal:not-found":
+        return [Probe("/portal/no-such-page/", cookies=cookies)]
     kwargs = {"pk": order.pk} if _parameters(route) == ["pk"] else {}
     if _parameters(route) == ["pk", "attachment_pk"]:
         from tests.portal.test_portal_pages import thread_file
