@@ -22,11 +22,13 @@ RECEIVE_CONDITIONS = "receive_conditions"
 
 
 def _plain_pks(values) -> set[int]:
+    """The keys among ``values`` worth one lookup: integers, and strings of decimal digits
+    (``int`` reads any script's; ``isdigit`` would let "²" through, which ``int`` refuses)."""
     pks = set()
     for raw in values:
         if isinstance(raw, int) and not isinstance(raw, bool):
             pks.add(raw)
-        elif isinstance(raw, str) and raw.strip().isdigit():
+        elif isinstance(raw, str) and raw.strip().isdecimal():
             pks.add(int(raw))
     return {pk for pk in pks if 0 < pk < 2**63}
 

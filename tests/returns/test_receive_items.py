@@ -63,6 +63,8 @@ def bodies(w):
         "fractional pk": body({"item": a + 0.5}),
         "text pk": body({"item": "one"}),
         "list pk": body({"item": [a]}),
+        "superscript pk": body({"item": "²"}),
+        "arabic-indic pk": body({"item": "".join(chr(0x660 + int(d)) for d in str(a))}),
         "null pk": body({"item": None}),
         "blank pk": body({"item": ""}),
         "missing pk": body({"status": ok}),
@@ -73,6 +75,7 @@ def bodies(w):
         "inactive condition": body({"item": a, "condition": retired}),
         "unknown condition": body({"item": a, "condition": 999999}),
         "boolean condition": body({"item": a, "condition": False}),
+        "superscript condition": body({"item": a, "condition": "²"}),
         "entry not an object": body({"item": a}, a),
         "null entry": body(None),
         "entry a list": body([a]),
@@ -201,3 +204,24 @@ def test_errors_name_each_bad_entry_as_drf_does(world):
             "condition": ["The condition “Retired” is inactive."],
         },
     }
+
+
+def test_digits_int_cannot_read_are_a_400_not_a_500(world, client_for):
+    """ "²" is a digit to ``str.isdigit`` but not a number to ``int``: DRF's own message."""
+    client = client_for(return_order=["view", "add"], stock=["view", "change"])
+    order = ReturnOrderFactory(status=ReturnOrderStatus.IN_PROGRESS)
+    line = ReturnOrderLineItemFactory(order=order)
+    url = f"/api/order/ro/{order.pk}/receive/"
+    for entry, field in (
+        ({"item": "²"}, "item"),
+        ({"item": line.pk, "condition": "²"}, "condition"),
+    ):
+        response = client.post(
+            url, {"items": [entry], "location": world["location"]}, format="json"
+        )
+        assert response.status_code == 400, response.content
+        errors = response.json()["items"]
+        entry_errors = errors[0] if isinstance(errors, list) else errors["0"]
+        assert entry_errors == {field: ["Incorrect type. Expected pk value, received str."]}
+    line.refresh_from_db()
+    assert line.received_date is None
