@@ -46,6 +46,7 @@ from returns.receipt_serializers import (
     ReceiveReceiptsResultSerializer,
     ReceiveReceiptsSerializer,
 )
+from returns.receive_serializers import ReceiveResultSerializer, ReceiveSerializer
 from returns.representation import (
     ReturnOrderPagination,
     ReturnOrderReader,
@@ -57,8 +58,6 @@ from returns.serializers import (
     DeclineSerializer,
     HistorySerializer,
     ProjectCodeSerializer,
-    ReceiveResultSerializer,
-    ReceiveSerializer,
     RefundSerializer,
     RepairSerializer,
     RepairUpdateSerializer,

@@ -323,8 +323,14 @@ class ReturnOrder(models.Model):
 
 
 class ReturnOrderLineItem(models.Model):
+    # No index of its own: the (order, received_date) index and the (order, item) unique
+    # constraint lead with it and serve every query on it alone.
     order = models.ForeignKey(
-        ReturnOrder, on_delete=models.CASCADE, related_name="lines", help_text=_("Return Order")
+        ReturnOrder,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        help_text=_("Return Order"),
+        db_index=False,
     )
     item = models.ForeignKey(
         "stock.StockItem",
@@ -753,8 +759,14 @@ class ReturnOrderReceipt(models.Model):
     and refuses when something else has changed it since.
     """
 
-    order = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="receipts")
-    line = models.ForeignKey(ReturnOrderLineItem, on_delete=models.CASCADE, related_name="receipts")
+    # Neither key has an index of its own: the (order, -created_at) and (line, undone_at)
+    # indexes lead with them and serve every query on either alone.
+    order = models.ForeignKey(
+        ReturnOrder, on_delete=models.CASCADE, related_name="receipts", db_index=False
+    )
+    line = models.ForeignKey(
+        ReturnOrderLineItem, on_delete=models.CASCADE, related_name="receipts", db_index=False
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=15, decimal_places=5)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     created_by = models.ForeignKey(

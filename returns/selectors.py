@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,8 +25,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from common.aggregates import JSONArray
+from common.models import Attachment
+from companies.models import Contact
 from returns.models import (
     FeedState,
     ProjectCode,
@@ -535,3 +540,98 @@ def return_order_messages(order_pk: int) -> QuerySet[ReturnOrderMessage]:
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
+
+
+def _thread_rows() -> Subquery:
+    """The order's messages with their files, as a JSON array: one object per message and
+    file (a message without files gives one object whose ``file_id`` is null)."""
+    row = JSONObject(
+        id="pk",
+        body="body",
+        from_customer="from_customer",
+        created_at="created_at",
+        user_id="author_user_id",
+        user_first_name="author_user__first_name",
+        user_last_name="author_user__last_name",
+        user_username="author_user__username",
+        contact_id="author_contact_id",
+        contact_name="author_contact__name",
+        file_id="attachments__pk",
+        file_name="attachments__attachment",
+        file_uploaded="attachments__upload_date",
+    )
+    return Subquery(
+        ReturnOrderMessage.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(rows=JSONArray(row))
+        .values("rows")
+    )
+
+
+def with_thread(queryset: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
+    """Add ``thread_rows``: the order's thread with the customer in one column of its row
+    (NULL when there is none), for ``thread_messages``. No query of its own."""
+    return queryset.annotate(thread_rows=_thread_rows())
+
+
+def _stored_datetime(value: str) -> datetime.datetime:
+    """A datetime column as the JSON functions write it: PostgreSQL's ISO text with its
+    offset, or SQLite's stored UTC text without one."""
+    moment = parse_datetime(value)
+    if moment is None:
+        raise ValueError(f"not a datetime: {value!r}")
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+
+
+def thread_messages(order: ReturnOrder) -> list[ReturnOrderMessage]:
+    """The messages of an order read through ``with_thread``, as ``return_order_messages``
+    gives them: oldest first (then by pk), each with its author (user or contact) and its
+    files (``message.attachments.all()``, newest upload first as ``Attachment`` orders them)
+    loaded, so showing them reads nothing more."""
+    user_model = get_user_model()
+    messages: dict[int, ReturnOrderMessage] = {}
+    files: dict[int, list[Attachment]] = {}
+    for row in order.thread_rows or []:
+        message = messages.get(row["id"])
+        if message is None:
+            message = messages[row["id"]] = ReturnOrderMessage(
+                pk=row["id"],
+                order=order,
+                body=row["body"],
+                from_customer=bool(row["from_customer"]),
+                created_at=_stored_datetime(row["created_at"]),
+                author_user=(
+                    user_model(
+                        pk=row["user_id"],
+                        first_name=row["user_first_name"],
+                        last_name=row["user_last_name"],
+                        username=row["user_username"],
+                    )
+                    if row["user_id"] is not None
+                    else None
+                ),
+                author_contact=(
+                    Contact(pk=row["contact_id"], name=row["contact_name"])
+                    if row["contact_id"] is not None
+                    else None
+                ),
+            )
+            files[message.pk] = []
+        if row["file_id"] is not None:
+            files[message.pk].append(
+                Attachment(
+                    pk=row["file_id"],
+                    attachment=row["file_name"],
+                    upload_date=_stored_datetime(row["file_uploaded"]),
+                )
+            )
+    thread = sorted(messages.values(), key=lambda message: (message.created_at, message.pk))
+    for message in thread:
+        attached = sorted(files[message.pk], key=lambda f: (f.upload_date, f.pk), reverse=True)
+        # As prefetch_related leaves it: ``message.attachments.all()`` reads no more.
+        prefetched = message.attachments.all()
+        prefetched._result_cache = attached
+        prefetched._prefetch_done = True
+        message._prefetched_objects_cache = {"attachments": prefetched}
+    return thread

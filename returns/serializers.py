@@ -1,6 +1,5 @@
 """Return-order serializers: InvenTree's field names; shape checks only, writes go to services."""
 
-from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -707,118 +706,6 @@ class CompleteSerializer(TransitionSerializer):
     )
 
 
-class ReceiveLineField(serializers.PrimaryKeyRelatedField):
-    """A line pk, looked up among the lines ``ReceiveSerializer`` read in one query.
-
-    A pk that is not among them (or not a plain integer) goes the usual way, so the answer
-    for a bad one is DRF's own message.
-    """
-
-    def to_internal_value(self, data):
-        prefetched = self.context.get(RECEIVE_LINES)
-        if prefetched is not None and not isinstance(data, bool):
-            try:
-                line = prefetched.get(int(data))
-            except (TypeError, ValueError, OverflowError):
-                line = None
-            if line is not None:
-                return line
-        return super().to_internal_value(data)
-
-
-RECEIVE_LINES = "receive_lines"
-
-
-class ReceiveLineSerializer(BaseSerializer):
-    item = ReceiveLineField(
-        queryset=ReturnOrderLineItem.objects.all(), label=_("Return order line item")
-    )
-    status = serializers.ChoiceField(
-        choices=StockStatus.choices,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("Stock item status code (default: Quarantined)"),
-    )
-
-
-RECEIVE_CONDITIONS = "receive_conditions"
-
-
-def _plain_pks(values) -> set[int]:
-    pks = set()
-    for raw in values:
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            pks.add(raw)
-        elif isinstance(raw, str) and raw.strip().isdigit():
-            pks.add(int(raw))
-    return {pk for pk in pks if 0 < pk < 2**63}
-
-
-class ReceiveConditionField(serializers.PrimaryKeyRelatedField):
-    """An active condition's pk, looked up among those ``ReceiveSerializer`` read in one query
-    (none when no item names a condition)."""
-
-    def to_internal_value(self, data):
-        prefetched = self.context.get(RECEIVE_CONDITIONS)
-        condition = None
-        if prefetched is not None and not isinstance(data, bool):
-            try:
-                condition = prefetched.get(int(data))
-            except (TypeError, ValueError, OverflowError):
-                condition = None
-        if condition is None:
-            condition = super().to_internal_value(data)
-        if not condition.active:
-            raise serializers.ValidationError(
-                _("The condition “%(label)s” is inactive.") % {"label": condition.label}
-            )
-        return condition
-
-
-class ReceiveLineConditionSerializer(ReceiveLineSerializer):
-    """InvenTree's receive line, plus the condition the item arrived in."""
-
-    condition = ReceiveConditionField(
-        queryset=ReturnCondition.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("The condition the item arrived in (an active condition; optional)"),
-    )
-
-
-class ReceiveSerializer(BaseSerializer):
-    items = ReceiveLineConditionSerializer(many=True)
-    location = serializers.PrimaryKeyRelatedField(
-        queryset=StockLocation.objects.all(), label=_("Location")
-    )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=512)
-
-    def to_internal_value(self, data):
-        # One query for every listed line, not one per line (see ReceiveLineField).
-        entries = data.get("items") if isinstance(data, Mapping) else None
-        if isinstance(entries, list):
-            pks = set()
-            for entry in entries:
-                raw = entry.get("item") if isinstance(entry, Mapping) else None
-                if isinstance(raw, int) and not isinstance(raw, bool):
-                    pks.add(raw)
-                elif isinstance(raw, str) and raw.strip().isdigit():
-                    pks.add(int(raw))
-            pks = {pk for pk in pks if 0 < pk < 2**63}
-            # Only the keys: the service reads (and locks) the lines itself.
-            self.context[RECEIVE_LINES] = ReturnOrderLineItem.objects.only("pk").in_bulk(pks)
-            conditions = _plain_pks(
-                entry.get("condition") for entry in entries if isinstance(entry, Mapping)
-            )
-            # No query at all when no item names a condition (InvenTree's body).
-            self.context[RECEIVE_CONDITIONS] = (
-                ReturnCondition.objects.in_bulk(conditions) if conditions else {}
-            )
-        return super().to_internal_value(data)
-
-
 class HistorySerializer(BaseSerializer):
     pk = serializers.IntegerField(source="id", read_only=True)
     kind = serializers.CharField()
@@ -838,13 +725,6 @@ class HistorySerializer(BaseSerializer):
 
     def get_to_status_text(self, obj) -> str | None:
         return str(ReturnOrderStatus(obj.to_status).label) if obj.to_status else None
-
-
-class ReceiveResultSerializer(BaseSerializer):
-    items = ReceiveLineSerializer(many=True)
-    location = serializers.IntegerField()
-    note = serializers.CharField()
-    stock_items = StockItemSerializer(many=True)
 
 
 # -- resolutions (write) -------------------------------------------------------------------

@@ -261,7 +261,11 @@ IN_STOCK_FILTER = Q(
 
 
 class StockItem(models.Model):
-    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="stock_items")
+    # No index of its own: the (part, serial_int) index leads with it and serves every query
+    # on it alone, and every index more is one more entry to write as stock moves.
+    part = models.ForeignKey(
+        Part, on_delete=models.CASCADE, related_name="stock_items", db_index=False
+    )
     quantity = models.DecimalField(
         _("quantity"),
         max_digits=15,
@@ -282,6 +286,7 @@ class StockItem(models.Model):
     status = models.PositiveIntegerField(
         _("status"), choices=StockStatus.choices, default=StockStatus.OK
     )
+    # No index of its own: the (customer, part) index leads with it.
     customer = models.ForeignKey(
         "companies.Company",
         on_delete=models.SET_NULL,
@@ -290,6 +295,7 @@ class StockItem(models.Model):
         related_name="assigned_stock",
         limit_choices_to={"is_customer": True},
         help_text=_("Customer"),
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
@@ -369,7 +375,11 @@ class StockItem(models.Model):
 
 
 class StockItemTracking(models.Model):
-    item = models.ForeignKey(StockItem, on_delete=models.CASCADE, related_name="tracking_info")
+    # No index of its own: the (item, -date) index leads with it and serves every query on it
+    # alone, and receiving writes one entry per line.
+    item = models.ForeignKey(
+        StockItem, on_delete=models.CASCADE, related_name="tracking_info", db_index=False
+    )
     date = models.DateTimeField(default=timezone.now)
     tracking_type = models.PositiveIntegerField(choices=StockHistoryCode.choices)
     notes = models.CharField(max_length=512, blank=True, null=True)

@@ -28,15 +28,27 @@ COMPUTED = {
 }
 
 
+# Field types whose ``to_representation`` gives a value of this Python type back unchanged
+# (``str(text)``, ``int(number)``, a boolean's own truth): for such a value the call is
+# skipped. Exact types only: a subclass (``ChoiceTextField`` is a CharField) may show
+# something else.
+_UNCHANGED = {
+    serializers.CharField: str,
+    serializers.IntegerField: int,
+    serializers.BooleanField: bool,
+}
+
+
 def _full_name(row: dict, prefix: str) -> str:
     ipn, name = row[f"{prefix}IPN"], row[f"{prefix}name"]
     return f"{ipn} | {name}" if ipn else name
 
 
 class _Fields:
-    """One serializer's readable fields as ``(name, column, convert)``: ``convert`` is the
-    field's own ``to_representation``, applied to the column's value unless it is null (as
-    DRF does), or ``None`` for a key column shown as it is."""
+    """One serializer's readable fields as ``(name, column, convert, unchanged)``: ``convert``
+    is the field's own ``to_representation``, applied to the column's value unless it is null
+    (as DRF does) or of the type ``unchanged`` names (see ``_UNCHANGED``), or ``None`` for a
+    key column shown as it is."""
 
     def __init__(self, serializer: serializers.Serializer, prefix: str = ""):
         self.prefix = prefix
@@ -46,9 +58,9 @@ class _Fields:
             if field.write_only:
                 continue
             if name in DETAILS or name in COMPUTED:
-                self.plan.append((name, None, None))
+                self.plan.append((name, None, None, None))
             elif isinstance(field, serializers.RelatedField):
-                self.plan.append((name, f"{prefix}{field.source}_id", None))
+                self.plan.append((name, f"{prefix}{field.source}_id", None, None))
             elif (
                 # A file field shows its file's name or URL, not the column's text.
                 isinstance(
@@ -62,11 +74,18 @@ class _Fields:
             ):
                 self.unknown.append(name)
             else:
-                self.plan.append((name, f"{prefix}{field.source}", field.to_representation))
+                self.plan.append(
+                    (
+                        name,
+                        f"{prefix}{field.source}",
+                        field.to_representation,
+                        _UNCHANGED.get(type(field)),
+                    )
+                )
 
     def columns(self) -> list[str]:
-        columns = [column for _name, column, _convert in self.plan if column]
-        for name, _column, _convert in self.plan:
+        columns = [column for _name, column, _convert, _unchanged in self.plan if column]
+        for name, _column, _convert, _unchanged in self.plan:
             columns.extend(f"{self.prefix}{source}" for source in COMPUTED.get(name, ()))
         return columns
 
@@ -90,6 +109,12 @@ class _Layout:
             columns.append(f"{relation}_id")
             columns.extend(self.details[name].columns())
         return tuple(dict.fromkeys(columns))
+
+    @cached_property
+    def details_shared(self) -> bool:
+        """Whether a detail shows only its relation's columns, so that rows with the same
+        relation show the same detail (``in_stock`` reads the item's own columns)."""
+        return not any(name == "in_stock" for d in self.details.values() for name, *_rest in d.plan)
 
     @cached_property
     def covered(self) -> bool:
@@ -118,23 +143,33 @@ class StockItemReader:
         return queryset.values(*_layout.columns)
 
     def represent(self, rows) -> list[dict]:
-        return [self.represent_one(row) for row in rows]
+        # Rows of one query that share a part, location or customer show the same detail:
+        # it is worked out once and each row gets its own copy (the hundred items of a
+        # receipt share one location, and often one part).
+        details: dict[tuple[str, int], dict] | None = {} if _layout.details_shared else None
+        return [self.represent_one(row, details) for row in rows]
 
-    def represent_one(self, row: dict) -> dict:
+    def represent_one(self, row: dict, details: dict | None = None) -> dict:
         out = self._fields(_layout.item, row)
         for name, relation in DETAILS.items():
-            if name in out:
-                out[name] = (
-                    None
-                    if row[f"{relation}_id"] is None
-                    else self._fields(_layout.details[name], row)
-                )
+            if name not in out:
+                continue
+            key = row[f"{relation}_id"]
+            if key is None:
+                out[name] = None
+            elif details is None:
+                out[name] = self._fields(_layout.details[name], row)
+            else:
+                shown = details.get((name, key))
+                if shown is None:
+                    shown = details[name, key] = self._fields(_layout.details[name], row)
+                out[name] = dict(shown)
         return out
 
     @staticmethod
     def _fields(fields: _Fields, row: dict) -> dict:
         out = {}
-        for name, column, convert in fields.plan:
+        for name, column, convert, unchanged in fields.plan:
             if column is None:
                 if name == "in_stock":
                     out[name] = stock_item_in_stock(
@@ -149,7 +184,10 @@ class StockItemReader:
                     out[name] = None  # a detail, filled in by represent_one
                 continue
             value = row[column]
-            out[name] = value if convert is None or value is None else convert(value)
+            if convert is None or value is None or type(value) is unchanged:
+                out[name] = value
+            else:
+                out[name] = convert(value)
         return out
 
 

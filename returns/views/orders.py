@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from reports import services as report_services
 from returns import exports, forms, selectors, services
 from returns.calendar_views import SESSION_KEY, subscribe_panel
 from returns.filters import ReturnOrderFilter, search_orders
-from returns.models import ReturnOrder, ReturnOrderMessage, ReturnReason
+from returns.models import ReturnOrder, ReturnReason
 from returns.statuses import (
     AUTHORIZATION_TRANSITIONS,
     CLOSED_STATUSES,
@@ -517,14 +516,9 @@ def _next_step(order, lines, actions, perms) -> str:
 
 @return_order_page("returns.view_returnorder")
 def return_order_detail(request, pk):
-    # Whether the order has a thread with the customer comes with the order: most orders
-    # have none, and then the thread costs no query.
-    order = get_object_or_404(
-        selectors.return_order_list().annotate(
-            has_thread=Exists(ReturnOrderMessage.objects.filter(order=OuterRef("pk")))
-        ),
-        pk=pk,
-    )
+    # The thread with the customer (messages, authors and files) comes with the order: it
+    # costs no query of its own, however many messages and files it holds.
+    order = get_object_or_404(selectors.with_thread(selectors.return_order_list()), pk=pk)
     perms = _perms(request.user)
     lines = list(selectors.return_order_lines_resolved(order.pk))
     resolution_views.annotate_lines(order, lines, may_resolve=perms["resolve"])
@@ -537,7 +531,7 @@ def return_order_detail(request, pk):
             "upload_user"
         )
     )
-    thread = list(selectors.return_order_messages(order.pk)) if order.has_thread else []
+    thread = selectors.thread_messages(order)
     locked = services.order_is_locked(order)
     actions = [
         a

@@ -66,11 +66,10 @@ CALENDAR_QUERIES = BASE + 3
 # and the active reasons for the scan field (an open order the user may add lines to). (A
 # complete order reads RETURNORDER_EDIT_COMPLETED_ORDERS too: is it locked? Repairs add their
 # parts: one query, see tests/pages/test_resolution_pages.py.)
-# Within the pages' bound of 10. A thread with the customer adds its messages (with
-# authors) and their files; an order without one (whether it has one comes with the order)
-# reads nothing for it.
+# Within the pages' bound of 10. The thread with the customer (its messages, their authors
+# and their files) is one column of the order's row, so it costs no query of its own: an
+# order with a long thread reads as much as one with a single message or none.
 DETAIL_QUERIES = BASE + 7
-THREAD_QUERIES = 2
 # The company page: the company, contacts, addresses, stock held and its orders, plus the
 # contacts' portal access, the company's portal sign-in domains and its customer e-mail choice.
 COMPANY_QUERIES = BASE + 8
@@ -205,12 +204,56 @@ def test_detail_queries_are_fixed(enabled, clerk, django_assert_num_queries, row
             from_customer=True,
             author_contact=ContactFactory(company=order.customer),
         )
-    with django_assert_num_queries(DETAIL_QUERIES + (THREAD_QUERIES if rows else 0)):
+    with django_assert_num_queries(DETAIL_QUERIES):
         response = clerk.get(f"/returns/{order.pk}/")
     content = response.content.decode()
     assert response.status_code == 200
     assert content.count('href="/stock/') == rows + 2  # each line links to its stock item
     assert content.count('href="https://example.com/') == rows
+    assert content.count('<li class="card mb-2') == 2 * rows  # every message of the thread
+
+
+def thread_of(order, *, messages: int, files: int):
+    """``messages`` messages on the order, alternately from staff and the customer, each
+    staff message with ``files`` files."""
+    for n in range(messages):
+        if n % 2:
+            ReturnOrderMessage.objects.create(
+                order=order,
+                body=f"Customer {n}",
+                from_customer=True,
+                author_contact=ContactFactory(company=order.customer),
+            )
+            continue
+        message = ReturnOrderMessage.objects.create(
+            order=order, body=f"Staff {n}", author_user=UserFactory()
+        )
+        for f in range(files):
+            message.attachments.add(
+                Attachment.objects.create(
+                    model_type="returnorder",
+                    model_id=order.pk,
+                    attachment=f"attachments/returnorder/{order.pk}/photo-{n}-{f}.jpg",
+                )
+            )
+
+
+@pytest.mark.parametrize(
+    ("messages", "files"), [(0, 0), (1, 0), (1, 1), (9, 4)], ids=["none", "one", "file", "long"]
+)
+def test_detail_thread_costs_no_query(enabled, clerk, django_assert_num_queries, messages, files):
+    """No thread, one message, or nine messages with files: the page reads the same."""
+    order = order_with_everything()
+    thread_of(order, messages=messages, files=files)
+    with django_assert_num_queries(DETAIL_QUERIES):
+        response = clerk.get(f"/returns/{order.pk}/")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('<li class="card mb-2') == messages
+    thread_files = content.count('"list-inline-item"><a href="/media/attachments/returnorder/')
+    assert thread_files == files * ((messages + 1) // 2)
+    if not messages:
+        assert "No messages yet." in content
 
 
 @pytest.mark.parametrize("rows", SIZES)

@@ -551,8 +551,8 @@ def test_a_fully_resolved_order_completes_without_accepting_gaps(enabled, clerk,
 # setting (read once for the decorator and the navigation), the order, its lines with their
 # standing resolutions (replacement, repair, technician, refund joined) and the repairs' parts
 # (one column of the lines' rows), extra lines, receipts with their dispositions, history,
-# attachments and the active reasons (the scan field of an open order). No thread with the
-# customer here: whether there is one comes with the order, so it costs nothing.
+# attachments and the active reasons (the scan field of an open order). The thread with the
+# customer comes with the order (one column of its row), so it costs nothing either way.
 RESOLVED_DETAIL_QUERIES = 10
 
 

@@ -145,3 +145,16 @@ def test_a_file_field_falls_back_to_the_serializer(items, monkeypatch):
     monkeypatch.setattr(representation, "_layout", representation._Layout())
     assert not StockItemReader.covers()
     assert stock_items_as_written([items[2].pk])[0]["image"] is None  # no notes: no file
+
+
+def test_items_sharing_a_relation_show_equal_but_separate_details(items):
+    """The detail of a location (or part) several items share is worked out once, and each
+    item still gets its own copy."""
+    shelf_items = [item.pk for item in items if item.location_id == items[0].location_id]
+    assert len(shelf_items) >= 3
+    read = stock_items_as_written(shelf_items)
+    details = [row["location_detail"] for row in read]
+    assert all(detail == details[0] for detail in details)
+    assert len({id(detail) for detail in details}) == len(details)
+    details[0]["name"] = "changed"
+    assert read[1]["location_detail"]["name"] == items[0].location.name
