@@ -142,7 +142,7 @@ def env_seconds(name: str, default: int) -> int | None:
         return default
     if raw == "none":
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ImproperlyConfigured(f"{name} must be a whole number of seconds or 'none'.")
     return int(raw)
 

@@ -498,7 +498,7 @@ def return_order_by_reference(text: str) -> ReturnOrder | None:
     if not text:
         return None
     found = list(ReturnOrder.objects.filter(reference__iexact=text).only("pk", "reference")[:2])
-    if len(found) != 1 and text.isdigit() and len(text) <= 18:
+    if len(found) != 1 and text.isascii() and text.isdigit() and len(text) <= 18:
         found = list(
             ReturnOrder.objects.filter(reference_int=int(text)).only("pk", "reference")[:2]
         )

@@ -121,7 +121,7 @@ def stock_assign(request):
     customers = Company.objects.filter(is_customer=True).order_by("name")
     customer = None
     customer_pk = request.POST.get("customer") or request.GET.get("customer")
-    if customer_pk and str(customer_pk).isdigit():
+    if customer_pk and str(customer_pk).isascii() and str(customer_pk).isdigit():
         customer = customers.filter(pk=customer_pk).first()
     search = request.GET.get("search", "").strip()
     next_url = _next_url(request)

@@ -197,6 +197,9 @@ def test_assign_page_without_a_customer_asks_for_one(stock_clerk):
     StockItemFactory(serial="SN-OK")
     content = text(stock_clerk.get("/stock/assign/"))
     assert "Choose a customer above" in content
+    # A customer "number" that Python's isdigit() accepts but int() does not is no customer.
+    response = stock_clerk.get("/stock/assign/", {"customer": "\u00b2"})
+    assert response.status_code == 200 and "Choose a customer above" in text(response)
     assert "disabled" in content and "Assign to" not in content
 
 

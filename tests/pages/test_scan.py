@@ -374,7 +374,8 @@ def test_go_to_opens_the_order_a_reference_names(enabled, viewer, rma6, q):
 
 def test_go_to_an_ambiguous_number_or_unknown_reference_searches_the_index(enabled, viewer, rma6):
     OrderFactory(reference="RET-6", reference_int=6)
-    for q, search in (("6", "6"), ("RMA-9999", "RMA-9999")):
+    # "\u00b2" (superscript two) is a digit to str.isdigit() but not a number to int().
+    for q, search in (("6", "6"), ("RMA-9999", "RMA-9999"), ("\u00b2", "%C2%B2")):
         response = viewer.get("/returns/go/", {"q": q}, follow=True)
         assert response.redirect_chain == [(f"/returns/?search={search}", 302)]
         assert messages_of(response) == [
