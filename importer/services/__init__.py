@@ -1,0 +1,102 @@
+"""Importing a running InvenTree: the public entry points.
+
+``import_inventree`` is what the command and the background job call; ``create_run`` and
+``execute`` split it for a run that is queued first and executed later.
+"""
+
+from django.db import transaction
+
+from importer.models import ImportRun
+from importer.services.client import InvenTreeSource, SourceError, scrub
+from importer.services.engine import Interrupted, Progress, execute_run
+from importer.services.runs import (
+    ImportOptions,
+    ImportReport,
+    create_run,
+    normalize_url,
+    skipped_rows_csv,
+    unfinished_run,
+)
+
+__all__ = [
+    "ImportOptions",
+    "ImportReport",
+    "Interrupted",
+    "InvenTreeSource",
+    "SourceError",
+    "create_run",
+    "execute",
+    "import_inventree",
+    "normalize_url",
+    "skipped_rows_csv",
+    "unfinished_run",
+]
+
+
+def _open_source(url: str, token: str):
+    return InvenTreeSource(url, token)
+
+
+def execute(run: ImportRun, *, token: str, progress: Progress | None = None, source=None):
+    """Run or resume ``run`` and return its ``ImportReport``.
+
+    ``source`` is the object pages are read from (an ``InvenTreeSource`` for ``run.url`` by
+    default). A dry run writes inside one transaction that is rolled back, run included, so
+    its counts are exactly what a real run would do and nothing stays. Raises
+    ``SourceError`` (the token never in its message) when the source cannot be read; the
+    run is then left failed (or interrupted), with the token emptied, to be resumed.
+    """
+    opened = source is None
+    if opened:
+        source = _open_source(run.url, token)
+    try:
+        if opened:
+            try:
+                source.open()
+            except SourceError as exc:
+                _fail(run, str(exc), token)
+                raise
+        if run.dry_run:
+            with transaction.atomic():
+                report = execute_run(run, source, token=token, progress=progress)
+                transaction.set_rollback(True)
+            return report
+        return execute_run(run, source, token=token, progress=progress)
+    finally:
+        if opened:
+            source.close()
+
+
+def _fail(run: ImportRun, message: str, token: str) -> None:
+    from django.utils import timezone
+
+    run.state = ImportRun.State.FAILED
+    run.error = scrub(message, token)
+    run.token = ""
+    run.finished = timezone.now()
+    if not run.dry_run:
+        run.save(update_fields=["state", "error", "token", "finished"])
+
+
+def import_inventree(
+    *,
+    url: str,
+    token: str,
+    options: ImportOptions,
+    user=None,
+    progress: Progress | None = None,
+    source=None,
+) -> ImportReport:
+    """Import from the InvenTree at ``url``: resume the unfinished run with the same URL and
+    options if there is one, else start a new run. A dry run never resumes and leaves no
+    row behind, not even its run."""
+    if options.dry_run:
+        with transaction.atomic():
+            run = create_run(url=url, options=options, user=user)
+            report = execute(run, token=token, progress=progress, source=source)
+            transaction.set_rollback(True)
+        return report
+    run = unfinished_run(url=url, options=options) or create_run(
+        url=url, options=options, user=user
+    )
+    return execute(run, token=token, progress=progress, source=source)

@@ -1,0 +1,388 @@
+"""Return orders with their lines and extra lines, a page at a time.
+
+A page is validated whole in Python first (mapping, the model's field rules, references that
+clash, stock items that are missing), so that a bad order or line is skipped before anything
+is written; then the page's orders, lines, extra lines, history rows and mapping rows are
+written with bulk statements in one transaction. The number of queries for a page therefore
+does not grow with the number of orders on it. Should the database still refuse the bulk
+write, the page is written again order by order, each order with its lines in its own
+savepoint, and the order the database refuses is skipped with its reason.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common import reference as references
+from importer import mapping
+from importer.mapping import Skip
+from importer.mapping.base import pk_of
+from importer.mapping.companies import ADDRESS, COMPANY, CONTACT
+from importer.mapping.orders import EXTRA_LINE, LINE, ORDER, PROJECT_CODE
+from importer.mapping.stock import STOCK_ITEM
+from importer.services.engine import _assign, _relation_names, _validation_reason
+from returns.models import (
+    ReturnOrder,
+    ReturnOrderExtraLine,
+    ReturnOrderHistory,
+    ReturnOrderLineItem,
+)
+from returns.services import base as order_base
+from returns.services.orders import reference_pattern
+from stock.models import StockItem
+
+# Written on update besides the mapped fields.
+ORDER_DERIVED_FIELDS = [
+    "reference_int",
+    "total_price",
+    "total_price_currency",
+    "total_price_note",
+    "updated_at",
+]
+
+
+@dataclass
+class Pending:
+    """One order of the page, mapped and checked, waiting to be written."""
+
+    source_pk: int
+    order: ReturnOrder
+    fields: list[str]
+    created: bool
+    changed: bool
+    lines: list[tuple[int, ReturnOrderLineItem, bool, bool]] = field(default_factory=list)
+    extra_lines: list[tuple[int, ReturnOrderExtraLine, bool, bool]] = field(default_factory=list)
+    skips: list[tuple[str, int, str]] = field(default_factory=list)
+
+
+def _fields(model, exclude=()) -> list[str]:
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname not in exclude
+    ]
+
+
+def _order_children(engine, row: dict) -> tuple[list[dict], list[dict]]:
+    params = {"order": row["pk"]}
+    lines = engine.read_all("order/ro-line/", params)
+    extra = engine.read_all("order/ro-extra-line/", params)
+    return lines, extra
+
+
+def _with_details(engine, row: dict) -> dict:
+    """InvenTree's list rows lack metadata; the order's metadata endpoint has it."""
+    if "metadata" in row:
+        return row
+    answer = engine.source.detail(f"order/ro/{row['pk']}/metadata/")
+    return {**row, "metadata": (answer or {}).get("metadata")}
+
+
+def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
+    """Import the stock items lines name that are not imported yet (an unserialized item a
+    line refers to); answers why each item that could not be imported was not."""
+    wanted = {pk_of(line.get("item")) for line in lines} - {None}
+    known = engine.load_targets(STOCK_ITEM, wanted)
+    missing: dict[int, str] = {}
+    for pk in sorted(wanted - set(known)):
+        row = engine.source.detail(f"stock/{pk}/")
+        if row is None:
+            missing[pk] = f"item: stock item {pk} is not on the source"
+            continue
+        engine.prepare_stock([row])
+        before = len(engine.page_skips)
+        target = engine.write_row(
+            STOCK_ITEM,
+            row,
+            lambda r: mapping.map_stock_item(r, engine.refs),
+            None,
+            {},
+            _relation_names(StockItem),
+        )
+        if target is None:
+            reason = engine.page_skips[-1].reason if len(engine.page_skips) > before else ""
+            missing[pk] = f"item: stock item {pk} was skipped ({reason})"
+    return missing
+
+
+def write_order_page(engine, rows: list[dict]) -> None:
+    rows = [_with_details(engine, row) for row in rows]
+    children = {int(row["pk"]): _order_children(engine, row) for row in rows}
+    all_lines = [line for lines, _extra in children.values() for line in lines]
+    all_extra = [extra for _lines, extras in children.values() for extra in extras]
+
+    missing_items = _ensure_stock_items(engine, all_lines)
+    companies = engine.load_targets(COMPANY, [pk_of(row.get("customer")) for row in rows])
+    engine.load_customers(companies.get(pk_of(row.get("customer"))) for row in rows)
+    engine.load_targets(CONTACT, [pk_of(row.get("contact")) for row in rows])
+    engine.load_targets(ADDRESS, [pk_of(row.get("address")) for row in rows])
+    engine.load_targets(PROJECT_CODE, [pk_of(row.get("project_code")) for row in rows])
+    order_targets = engine.load_targets(ORDER, [row["pk"] for row in rows])
+    line_targets = engine.load_targets(LINE, [line["pk"] for line in all_lines])
+    extra_targets = engine.load_targets(EXTRA_LINE, [extra["pk"] for extra in all_extra])
+
+    orders = ReturnOrder.objects.in_bulk(order_targets.get(int(r["pk"])) for r in rows)
+    orders.pop(None, None)
+    lines_by_pk = ReturnOrderLineItem.objects.in_bulk(
+        line_targets.get(int(line["pk"])) for line in all_lines
+    )
+    extras_by_pk = ReturnOrderExtraLine.objects.in_bulk(
+        extra_targets.get(int(extra["pk"])) for extra in all_extra
+    )
+    customer_currency = engine.company_currency
+
+    pattern = reference_pattern()
+    pending: list[Pending] = []
+    for row in rows:
+        source_pk = int(row["pk"])
+        try:
+            values = mapping.map_order(row, engine.refs, currencies=engine.currencies)
+        except Skip as exc:
+            engine.skip(ORDER, source_pk, exc.reason)
+            lines, extras = children[source_pk]
+            for line in lines:
+                engine.skip(LINE, line["pk"], f"order {source_pk} was skipped")
+            for extra in extras:
+                engine.skip(EXTRA_LINE, extra["pk"], f"order {source_pk} was skipped")
+            continue
+        order = orders.get(order_targets.get(source_pk))
+        created = order is None
+        if created:
+            order = ReturnOrder()
+        changed = _assign(order, values)
+        order.reference_int = references.reference_int(pattern, order.reference)
+        item = Pending(source_pk, order, [*values, *ORDER_DERIVED_FIELDS], created, changed)
+        pending.append(item)
+
+        lines, extras = children[source_pk]
+        seen_items: set[int] = set()
+        for line in lines:
+            line_pk = int(line["pk"])
+            item_pk = pk_of(line.get("item"))
+            if item_pk in missing_items:
+                item.skips.append((LINE, line_pk, missing_items[item_pk]))
+                continue
+            try:
+                line_values = mapping.map_line(
+                    line,
+                    engine.refs,
+                    currencies=engine.currencies,
+                    default_currency=engine.default_currency,
+                )
+            except Skip as exc:
+                item.skips.append((LINE, line_pk, exc.reason))
+                continue
+            if line_values["item_id"] in seen_items:
+                item.skips.append((LINE, line_pk, "item: the stock item is already on the order"))
+                continue
+            seen_items.add(line_values["item_id"])
+            obj = lines_by_pk.get(line_targets.get(line_pk))
+            line_created = obj is None
+            obj = obj or ReturnOrderLineItem()
+            item.lines.append((line_pk, obj, line_created, _assign(obj, line_values)))
+        for extra in extras:
+            extra_pk = int(extra["pk"])
+            try:
+                extra_values = mapping.map_extra_line(
+                    extra,
+                    engine.refs,
+                    currencies=engine.currencies,
+                    default_currency=engine.default_currency,
+                )
+            except Skip as exc:
+                item.skips.append((EXTRA_LINE, extra_pk, exc.reason))
+                continue
+            obj = extras_by_pk.get(extra_targets.get(extra_pk))
+            extra_created = obj is None
+            obj = obj or ReturnOrderExtraLine()
+            item.extra_lines.append((extra_pk, obj, extra_created, _assign(obj, extra_values)))
+
+    _check_references(engine, pending)
+    pending = [item for item in pending if _validate(engine, item)]
+    for item in pending:
+        _set_total(item, customer_currency)
+    try:
+        with transaction.atomic():
+            _write(engine, pending)
+    except IntegrityError:
+        # Someone else's row clashed: write order by order and skip only the one refused.
+        for item in pending:
+            _forget_pks(item)
+        for item in pending:
+            try:
+                with transaction.atomic():
+                    _write(engine, [item])
+            except IntegrityError as exc:
+                _skip_order(engine, item, f"the database refused the order: {exc}".splitlines()[0])
+    for item in pending:
+        for label, pk, reason in item.skips:
+            engine.skip(label, pk, reason)
+
+
+def _forget_pks(item: Pending) -> None:
+    """New rows get their pks back from a bulk insert that was then rolled back."""
+    if item.created:
+        item.order.pk = None
+    for collection in (item.lines, item.extra_lines):
+        for _pk, obj, is_new, _changed in collection:
+            if is_new:
+                obj.pk = None
+
+
+def _skip_order(engine, item: Pending, reason: str) -> None:
+    engine.skip(ORDER, item.source_pk, reason)
+    for line_pk, *_rest in item.lines:
+        engine.skip(LINE, line_pk, f"order {item.source_pk} was skipped")
+    for extra_pk, *_rest in item.extra_lines:
+        engine.skip(EXTRA_LINE, extra_pk, f"order {item.source_pk} was skipped")
+    item.lines, item.extra_lines, item.skips = [], [], []
+    item.changed = False
+    item.created = False
+
+
+def _check_references(engine, pending: list[Pending]) -> None:
+    """A reference that a local order not from this source already has skips the order;
+    two orders of the page with the same reference skip the second."""
+    references_seen: dict[str, int] = {}
+    for item in list(pending):
+        ref = item.order.reference
+        if ref in references_seen:
+            _drop(engine, pending, item, "reference: another order of the source has it")
+            continue
+        references_seen[ref] = item.order.pk or 0
+    clashes = dict(
+        ReturnOrder.objects.filter(reference__in=list(references_seen)).values_list(
+            "reference", "pk"
+        )
+    )
+    for item in list(pending):
+        holder = clashes.get(item.order.reference)
+        if holder is not None and holder != item.order.pk:
+            _drop(
+                engine,
+                pending,
+                item,
+                "reference: " + _("Return Order with this Reference already exists."),
+            )
+
+
+def _drop(engine, pending: list[Pending], item: Pending, reason: str) -> None:
+    if item in pending:
+        pending.remove(item)
+        _skip_order(engine, item, reason)
+
+
+def _validate(engine, item: Pending) -> bool:
+    """The model's field rules on the order and its lines, without a query per row: the
+    foreign keys were mapped from imported rows and uniqueness was checked for the page."""
+    try:
+        item.order.full_clean(
+            exclude=_relation_names(ReturnOrder), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        _skip_order(engine, item, _validation_reason(exc))
+        return False
+    for collection, label, model in (
+        ("lines", LINE, ReturnOrderLineItem),
+        ("extra_lines", EXTRA_LINE, ReturnOrderExtraLine),
+    ):
+        kept = []
+        for entry in getattr(item, collection):
+            pk, obj = entry[0], entry[1]
+            try:
+                obj.full_clean(
+                    exclude=_relation_names(model),
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+                if label == LINE and obj.quantity <= 0:
+                    raise ValidationError({"quantity": _("Quantity must be greater than zero")})
+            except ValidationError as exc:
+                item.skips.append((label, pk, _validation_reason(exc)))
+                continue
+            kept.append(entry)
+        setattr(item, collection, kept)
+    return True
+
+
+def _set_total(item: Pending, customer_currency: dict[int, str]) -> None:
+    order = item.order
+    currency = order.order_currency or customer_currency.get(order.customer_id)
+    if not currency:
+        return
+    priced = [
+        (obj.price.amount, str(obj.price.currency), obj.quantity)
+        for _pk, obj, *_rest in (*item.lines, *item.extra_lines)
+        if obj.price is not None
+    ]
+    total, note = order_base._sum_converted(
+        priced,
+        currency,
+        column=ReturnOrder._meta.get_field("total_price"),
+        too_large=_("The total price is too large to be stored"),
+    )
+    before = (
+        order.total_price.amount if order.total_price is not None else None,
+        order.total_price_note,
+    )
+    order.total_price_currency = currency
+    order.total_price = total if total is not None else None
+    order.total_price_note = note
+    if before != (total, note):
+        item.changed = True
+
+
+def _write(engine, pending: list[Pending]) -> None:
+    """Bulk-write the page's orders and children, their history and mapping rows."""
+    source = engine.run.source
+    new_orders = [item for item in pending if item.created]
+    changed = [item for item in pending if not item.created and item.changed]
+    ReturnOrder.objects.bulk_create([item.order for item in new_orders])
+    if changed:
+        now = timezone.now()
+        for item in changed:
+            item.order.updated_at = now
+        fields = sorted({name for item in changed for name in item.fields})
+        ReturnOrder.objects.bulk_update([item.order for item in changed], fields)
+    ReturnOrderHistory.objects.bulk_create(
+        ReturnOrderHistory(
+            order=item.order,
+            kind=ReturnOrderHistory.Kind.CREATED,
+            to_status=item.order.status,
+            note=f"Imported from {source.url}",
+            data={"imported_from": source.url, "source_pk": item.source_pk},
+        )
+        for item in new_orders
+    )
+    for collection, model in (
+        ("lines", ReturnOrderLineItem),
+        ("extra_lines", ReturnOrderExtraLine),
+    ):
+        created, changed = [], []
+        for item in pending:
+            for _pk, obj, is_new, is_changed in getattr(item, collection):
+                obj.order_id = item.order.pk
+                if is_new:
+                    created.append(obj)
+                elif is_changed:
+                    changed.append(obj)
+        model.objects.bulk_create(created)
+        if changed:
+            model.objects.bulk_update(changed, _fields(model, {"order_id"}))
+    # Counted and remembered only once the writes went through.
+    for item in pending:
+        if item.created:
+            engine.remember(ORDER, item.source_pk, item.order.pk)
+            engine.count(ORDER, "created")
+        else:
+            engine.count(ORDER, "updated" if item.changed else "unchanged")
+        for label, collection in ((LINE, "lines"), (EXTRA_LINE, "extra_lines")):
+            for pk, obj, is_new, is_changed in getattr(item, collection):
+                if is_new:
+                    engine.remember(label, pk, obj.pk)
+                    engine.count(label, "created")
+                else:
+                    engine.count(label, "updated" if is_changed else "unchanged")
