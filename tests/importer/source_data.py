@@ -463,7 +463,9 @@ def _date(value) -> str | None:
 
 def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
     """Every imported model's rows, keyed by what identifies them on both servers (names,
-    paths, serials, references), with the fields the import carries over.
+    paths, serials, references), with the fields the import carries over. Metadata is
+    compared where the issue asks for it: on return orders (InvenTree's list rows carry none,
+    so companies and parts would cost a request each).
 
     Stock items are those the import copies: serialized ones and any a line refers to.
     """
@@ -485,7 +487,6 @@ def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
             "is_manufacturer": c.is_manufacturer,
             "currency": c.currency,
             "notes": c.notes or "",
-            "metadata": c.metadata or {},
         }
         for c in Company.objects.all()
     }
@@ -540,7 +541,6 @@ def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
             },
             "units": p.units,
             "notes": p.notes or "",
-            "metadata": p.metadata or {},
         }
         for p in Part.objects.select_related("category")
     }

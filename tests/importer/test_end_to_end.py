@@ -89,13 +89,31 @@ def expected(source, *, tracking: bool = True, attachments: bool = True) -> dict
     return data
 
 
+def differences(actual: dict, wanted: dict) -> list[str]:
+    """Every row and field where ``actual`` differs from ``wanted``, named."""
+    found = []
+    for model in sorted(set(actual) | set(wanted)):
+        have, want = actual.get(model, {}), wanted.get(model, {})
+        found.extend(f"{model} {key}: missing" for key in sorted(set(want) - set(have)))
+        found.extend(f"{model} {key}: not expected" for key in sorted(set(have) - set(want)))
+        for key in sorted(set(have) & set(want)):
+            if not isinstance(want[key], dict):  # tracking: a list of entries
+                if have[key] != want[key]:
+                    found.append(f"{model} {key}: {have[key]!r}, expected {want[key]!r}")
+                continue
+            for name in sorted(set(have[key]) | set(want[key])):
+                if have[key].get(name) != want[key].get(name):
+                    found.append(
+                        f"{model} {key} {name}: {have[key].get(name)!r}, "
+                        f"expected {want[key].get(name)!r}"
+                    )
+    return found
+
+
 def assert_same(actual: dict, wanted: dict) -> None:
-    """Model by model, key by key, so that a failure names the row and the field."""
-    assert sorted(actual) == sorted(wanted)
-    for model, rows in wanted.items():
-        assert sorted(actual[model]) == sorted(rows), model
-        for key, values in rows.items():
-            assert actual[model][key] == values, f"{model} {key}"
+    """Model by model, row by row, field by field: a failure lists every difference."""
+    found = differences(actual, wanted)
+    assert not found, "\n".join(found)
 
 
 def run_command(source, *options: str, tmp_path: Path, token: str | None = None):
@@ -115,7 +133,7 @@ def run_command(source, *options: str, tmp_path: Path, token: str | None = None)
         stdout=out,
         stderr=err,
     )
-    rows = list(csv.DictReader(io.StringIO(skipped.read_text()))) if skipped.exists() else []
+    rows = csv_rows(skipped.read_text()) if skipped.exists() else []
     return out.getvalue(), err.getvalue(), rows
 
 
@@ -133,12 +151,18 @@ def media_files(settings) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
-def assert_skipped_reported(skipped_rows, source) -> None:
-    """Every bad row of the source is in the CSV, under its model and pk, with its reason."""
-    reported = {(row["model"], int(row["source_pk"])): row["reason"] for row in skipped_rows}
+def csv_rows(text: str) -> list[tuple[str, int | None, str]]:
+    return [
+        (row["model"], int(row["source_pk"]) if row["source_pk"] else None, row["reason"])
+        for row in csv.DictReader(io.StringIO(text))
+    ]
+
+
+def assert_skipped_reported(skipped, source) -> None:
+    """Every bad row of the source is reported, under its model and pk, with its reason:
+    ``skipped`` holds (model, source_pk, reason), as the report and the CSV do."""
+    reported = {(model, pk): reason for model, pk, reason in skipped}
     for skip in source.skipped:
-        if skip["model"] == "returnorderlineitem" and not skip["reason"]:
-            continue  # a line of a skipped order: reported with its order or on its own
         reason = reported.get((LABELS[skip["model"]], skip["source_pk"]))
         assert reason is not None, f"{skip['model']} {skip['key']} is not reported: {reported}"
         for word in skip["reason"]:
@@ -202,7 +226,7 @@ def test_references_are_kept_and_numbering_continues_after_the_highest(source, o
     assert order.reference == "RMA-0421"
 
 
-def test_an_owner_with_no_namesake_leaves_its_orders_without_responsible(source, tmp_path):
+def test_an_owner_with_no_namesake_leaves_its_orders_without_responsible(source):
     """No target user or group at all: every owner is reported, no order is skipped for it."""
     report = services.import_inventree(
         url=source.url, token=source.token, options=services.ImportOptions()
@@ -240,29 +264,26 @@ def test_a_second_run_creates_nothing_and_applies_the_source_changes(source, own
     assert (held.customer_reference, held.notes) == ("BETA-2231", "Called twice.")
 
 
-class Stop(Exception):
-    """What stops the first run mid-way through the return orders."""
-
-
-def test_an_interrupted_run_resumes_where_it_stopped(source, owners):
+def test_an_interrupted_run_resumes_where_it_stopped(source, owners, monkeypatch):
+    """Stopped after the first page of orders has committed (pages of three here), the next
+    run with the same options picks the same run up and ends where an unbroken run would."""
+    monkeypatch.setattr("importer.services.engine.PAGE_SIZE", 3)
     options = services.ImportOptions()
-    seen: list[int] = []
 
-    def stop_after_three_orders(step, done, total):
-        if step == LABELS["returnorder"] and done:
-            seen.append(done)
-            if done >= 3:
-                raise Stop("the connection dropped")
+    def stop_after_a_page_of_orders(step, done, total):
+        if step in ("orders", LABELS["returnorder"]) and done >= 3:
+            raise services.Interrupted("stopped by the test")
 
-    with pytest.raises(Stop):
+    with pytest.raises(services.Interrupted):
         services.import_inventree(
             url=source.url,
             token=source.token,
             options=options,
-            progress=stop_after_three_orders,
+            progress=stop_after_a_page_of_orders,
         )
     stopped = ImportRun.objects.get()
-    assert stopped.state != ImportRun.State.SUCCEEDED
+    assert stopped.state == ImportRun.State.INTERRUPTED
+    assert stopped.token == ""
     imported_before = ReturnOrder.objects.count()
     assert 0 < imported_before < len(expected(source)["returnorder"])
 
@@ -277,26 +298,39 @@ def test_an_interrupted_run_resumes_where_it_stopped(source, owners):
     for name in MAPPED:
         model = apps.get_model(LABELS[name])
         assert ImportedRow.objects.filter(model=LABELS[name]).count() == model.objects.count()
+    assert report.counts[LABELS["returnorder"]]["created"] == ReturnOrder.objects.count()
 
 
 # -- a dry run ------------------------------------------------------------------------------------
 
 
-def test_a_dry_run_writes_nothing(source, owners, tmp_path, settings):
+def test_a_dry_run_writes_nothing(source, owners, settings):
     before = row_counts()
 
-    out, _err, skipped = run_command(
-        source, "--dry-run", "--tracking", "--attachments", tmp_path=tmp_path
+    report = services.import_inventree(
+        url=source.url,
+        token=source.token,
+        options=services.ImportOptions(tracking=True, attachments=True, dry_run=True),
     )
 
     assert row_counts() == before
     assert not media_files(settings)
     assert not ImportedRow.objects.exists()
-    run = ImportRun.objects.get()
-    assert run.dry_run
+    assert not ImportRun.objects.exists()
     wanted = expected(source)
     for name in MAPPED:
-        assert run.counts[LABELS[name]]["created"] == len(wanted[name]), name
+        assert report.counts[LABELS[name]]["created"] == len(wanted[name]), name
+    assert_skipped_reported(report.skipped, source)
+    assert report.unmatched_owners == [source_data.UNMATCHED_USER]
+
+
+def test_the_command_dry_run_prints_the_counts_and_writes_nothing(source, owners, tmp_path):
+    before = row_counts()
+
+    out, _err, skipped = run_command(source, "--dry-run", tmp_path=tmp_path)
+
+    assert row_counts() == before
+    assert not ImportRun.objects.exists()
     assert_skipped_reported(skipped, source)
     assert source_data.UNMATCHED_USER in out
 
@@ -354,3 +388,17 @@ def unused_port_url():
     from bench.harness import LOOPBACK, free_port
 
     return f"http://{LOOPBACK}:{free_port()}"
+
+
+def test_the_service_imports_what_the_source_holds(source, owners):
+    report = services.import_inventree(
+        url=source.url, token=source.token, options=services.ImportOptions(tracking=True)
+    )
+
+    assert_same(
+        source_data.snapshot(tracking=True, attachments=False),
+        expected(source, tracking=True, attachments=False),
+    )
+    assert_skipped_reported(report.skipped, source)
+    assert report.unmatched_owners == [source_data.UNMATCHED_USER]
+    assert report.run.state == ImportRun.State.SUCCEEDED
