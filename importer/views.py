@@ -6,6 +6,7 @@ counts per model, the owners no local user or group matched and the skipped rows
 The token is never rendered: not in the form re-shown with errors, not in the run list.
 """
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +27,15 @@ from jobs.models import Job
 
 RUNS_PER_PAGE = 10
 COUNT_COLUMNS = ("created", "updated", "unchanged", "skipped")
+
+
+def model_name(label: str) -> str:
+    """``companies.company`` as people say it: "Companies" (the label if it names no model)."""
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    return str(model._meta.verbose_name_plural).capitalize()
 
 
 def _require_superuser(request) -> None:
@@ -50,8 +60,8 @@ def recent_runs(page_number):
     for run in page:
         run.job = jobs.get(run.pk)
         run.count_rows = [
-            (model, [(column, int(counts.get(column, 0))) for column in COUNT_COLUMNS])
-            for model, counts in (run.counts or {}).items()
+            (model_name(label), [(column, int(counts.get(column, 0))) for column in COUNT_COLUMNS])
+            for label, counts in (run.counts or {}).items()
         ]
     return page
 

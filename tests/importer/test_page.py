@@ -257,7 +257,7 @@ def test_the_page_lists_runs_with_counts_unmatched_owners_and_their_job(admin, s
     assert f'id="run-{run.pk}"' in content
     assert "https://inventree1.example.com" in content
     assert "ghost, Night shift" in content
-    assert "returns.returnorder" in content
+    assert "Return orders" in content
     assert '<td class="text-end" data-label="Created">7</td>' in content
     assert job.get_absolute_url() in content
     assert f"{URL}{run.pk}/skipped.csv" in content

@@ -168,6 +168,14 @@ def _line_resolution():
     return line.resolutions.get()
 
 
+def _import_run():
+    from importer import services as import_services
+
+    return import_services.create_run(
+        url="https://inventree.example.com", options=import_services.ImportOptions()
+    )
+
+
 # Admin models without a factory in the permission matrix (no API URL names them).
 ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderlineresolution": _line_resolution,
@@ -186,6 +194,14 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "axes.accesslog": lambda: AccessLog.objects.create(**_axes_fields()),
     "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(**_axes_fields()),
     "webhooks.webhookevent": webhook_factories.WebhookEventFactory,
+    "importer.importsource": lambda: _import_run().source,
+    "importer.importrun": _import_run,
+    "importer.importskippedrow": lambda: _import_run().skipped_rows.create(
+        model="stock.stockitem", source_pk=7, reason="part: skipped"
+    ),
+    "importer.importedrow": lambda: _import_run().source.rows.create(
+        model="companies.company", source_pk=7, target_pk=1
+    ),
 }
 
 
@@ -374,6 +390,7 @@ PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
         for name in ("invite", "revoke")
     },
     "portal-staff:settings": lambda: {"pk": factories.CustomerFactory().pk},
+    "importer:skipped-csv": lambda: {"pk": _import_run().pk},
     "webhooks:redeliver": lambda: {
         "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
         "delivery_pk": delivery.pk,
