@@ -103,7 +103,12 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
             _relation_names(StockItem),
         )
         if target is None:
-            reason = engine.page_skips[-1].reason if len(engine.page_skips) > before else ""
+            # Reported once, on the line: the item's own skip (if it is a serialized item,
+            # already reported by the stock step) is not repeated.
+            reason = ""
+            if len(engine.page_skips) > before:
+                reason = engine.page_skips.pop().reason
+                engine.count(STOCK_ITEM, "skipped", -1)
             missing[pk] = f"item: stock item {pk} was skipped ({reason})"
     return missing
 
