@@ -86,8 +86,19 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
     line refers to); answers why each item that could not be imported was not."""
     wanted = {pk_of(line.get("item")) for line in lines} - {None}
     known = engine.load_targets(STOCK_ITEM, wanted)
+    # Serialized items came with the stock step; the others only ever come this way, so
+    # they are read again, to be updated like every other row.
+    local = {known[pk]: pk for pk in wanted if pk in known}
+    unserialized = (
+        set(
+            StockItem.objects.filter(pk__in=local, serial__isnull=True).values_list("pk", flat=True)
+        )
+        if local
+        else set()
+    )
+    to_read = (wanted - set(known)) | {local[pk] for pk in unserialized}
     missing: dict[int, str] = {}
-    for pk in sorted(wanted - set(known)):
+    for pk in sorted(to_read):
         row = engine.source.detail(f"stock/{pk}/")
         if row is None:
             missing[pk] = f"item: stock item {pk} is not on the source"
@@ -99,7 +110,7 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
             row,
             lambda r: mapping.map_stock_item(r, engine.refs),
             None,
-            {},
+            StockItem.objects.in_bulk([known[pk]]) if pk in known else {},
             _relation_names(StockItem),
         )
         if target is None:
