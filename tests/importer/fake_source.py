@@ -22,7 +22,9 @@ LIST_SAMPLES = {
     "order/ro/": "order-ro.json",
     "order/ro-line/": "order-ro-line.json",
     "order/ro-extra-line/": "order-ro-extra-line.json",
+    "attachment/": "attachment.json",
 }
+FILE_CONTENT = b"JPEG casing 1001"
 
 
 def sample(name: str):
@@ -58,6 +60,13 @@ class FakeSource:
 
                     raise Interrupted("connection lost")
             rows = [row for row in rows if row["order"] == int(params["order"])]
+        if endpoint == "attachment/":
+            rows = [
+                row
+                for row in rows
+                if row["model_type"] == params.get("model_type")
+                and row["model_id"] == int(params["model_id"])
+            ]
         if endpoint == "stock/" and params.get("serialized") == "true":
             rows = [row for row in rows if row.get("serial")]
         return copy.deepcopy(rows[offset : offset + limit]), len(rows)
@@ -76,4 +85,5 @@ class FakeSource:
         return None
 
     def download(self, url):
-        return b"attachment bytes"
+        self.requests.append((url, {}))
+        return FILE_CONTENT

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.importer.fake_source import FakeSource
+from tests.importer.fake_source import FILE_CONTENT, FakeSource
 
 
 def _handler(token: str, source: FakeSource):
@@ -33,6 +33,13 @@ def _handler(token: str, source: FakeSource):
                 return
             if self.headers.get("Authorization") != f"Token {token}":
                 self._send(401, {"detail": "Invalid token."})
+                return
+            if parts.path.startswith("/media/"):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(FILE_CONTENT)))
+                self.end_headers()
+                self.wfile.write(FILE_CONTENT)
                 return
             if path == "user/me/":
                 self._send(200, {"pk": 5, "username": "importer"})

