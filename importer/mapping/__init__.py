@@ -9,6 +9,7 @@ Boomerang lacks are ignored; nothing here touches the database.
 from importer.mapping.base import Refs, Skip
 from importer.mapping.companies import map_address, map_company, map_contact
 from importer.mapping.orders import (
+    map_attachment,
     map_extra_line,
     map_line,
     map_order,
@@ -28,6 +29,7 @@ __all__ = [
     "Refs",
     "Skip",
     "map_address",
+    "map_attachment",
     "map_category",
     "map_company",
     "map_contact",

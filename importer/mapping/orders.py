@@ -108,3 +108,24 @@ def map_extra_line(row: Mapping, refs: Refs, *, currencies, default_currency: st
         "context": context if isinstance(context, dict) else None,
         "metadata": metadata(row),
     }
+
+
+ATTACHMENT = "common.attachment"
+
+
+def map_attachment(row: Mapping) -> dict:
+    """An attachment's link or file (its URL on the source, read by the engine) and comment.
+
+    InvenTree answers ``attachment`` as the file's URL (null for a link) and ``filename``.
+    """
+    link = text(row, "link").strip()
+    file_url = text(row, "attachment").strip()
+    if not link and not file_url:
+        raise Skip("attachment: neither a file nor a link")
+    name = text(row, "filename") or file_url.rsplit("/", 1)[-1]
+    return {
+        "link": "" if file_url else link,
+        "comment": text(row, "comment")[:250],
+        "file_url": file_url,
+        "filename": name,
+    }

@@ -72,25 +72,42 @@ class InvenTreeSource:
     def open(self) -> "InvenTreeSource":
         from inventree.api import InvenTreeAPI
 
+        if not self._token:
+            raise SourceError(f"No API token for {self.url}")
         if self._filter is not None:
             for name in CLIENT_LOGGERS:
                 logging.getLogger(name).addFilter(self._filter)
-        if not self._token:
-            raise SourceError(f"No API token for {self.url}")
         try:
-            self._api = InvenTreeAPI(self.url, token=self._token, timeout=self.timeout)
-        except ConnectionError as exc:
-            # The client says ConnectionError when the server refuses the token.
-            if isinstance(exc, ConnectionRefusedError):
-                raise SourceError(f"Could not connect to {self.url}") from None
-            raise SourceError(f"{self.url} refused the API token") from None
+            self._api = self._connect(InvenTreeAPI)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _connect(self, api_class):
+        # Connected by hand rather than by the constructor, which answers "authentication
+        # failed" for a server that cannot be reached at all.
+        try:
+            api = api_class(self.url, token=self._token, timeout=self.timeout, connect=False)
+            reachable = api.testServer()
         except requests.exceptions.Timeout:
             raise SourceError(f"{self.url} did not answer in {self.timeout:g} s") from None
         except Exception as exc:
             raise SourceError(
                 scrub(f"Could not connect to {self.url}: {_describe(exc)}", self._token)
             ) from None
-        return self
+        if not reachable:
+            raise SourceError(f"Could not connect to {self.url}")
+        api.connected = True
+        try:
+            authenticated = api.testAuth()
+        except Exception as exc:
+            raise SourceError(
+                scrub(f"Could not sign in to {self.url}: {_describe(exc)}", self._token)
+            ) from None
+        if not authenticated:
+            raise SourceError(f"{self.url} refused the API token")
+        return api
 
     def close(self) -> None:
         if self._filter is not None:

@@ -21,13 +21,14 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from djmoney.money import Money
 
+from common.models import Attachment
 from companies import services as company_services
 from companies.models import Address, Company, Contact
 from importer import mapping
 from importer.mapping import Refs, Skip
 from importer.mapping.base import pk_of
 from importer.mapping.companies import ADDRESS, COMPANY, CONTACT
-from importer.mapping.orders import EXTRA_LINE, LINE, ORDER, PROJECT_CODE
+from importer.mapping.orders import ATTACHMENT, EXTRA_LINE, LINE, ORDER, PROJECT_CODE
 from importer.mapping.stock import CATEGORY, LOCATION, PART, STOCK_ITEM, TRACKING
 from importer.mapping.users import owner_kind
 from importer.models import ImportedRow, ImportRun, ImportSkippedRow
@@ -72,7 +73,7 @@ STEPS = [
     Step("orders", ORDER, "order/ro/", {}),
 ]
 # The counts list these in this order; lines and extra lines come with their orders.
-MODEL_ORDER = [step.label for step in STEPS] + [LINE, EXTRA_LINE]
+MODEL_ORDER = [step.label for step in STEPS] + [LINE, EXTRA_LINE, ATTACHMENT]
 
 MODELS: dict[str, type[models.Model]] = {
     COMPANY: Company,
@@ -87,6 +88,7 @@ MODELS: dict[str, type[models.Model]] = {
     ORDER: ReturnOrder,
     LINE: ReturnOrderLineItem,
     EXTRA_LINE: ReturnOrderExtraLine,
+    ATTACHMENT: Attachment,
 }
 
 

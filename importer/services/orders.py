@@ -12,17 +12,21 @@ savepoint, and the order the database refuses is skipped with its reason.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import reference as references
+from common.models import Attachment
+from common.services import attachment_file_name
 from importer import mapping
 from importer.mapping import Skip
 from importer.mapping.base import pk_of
 from importer.mapping.companies import ADDRESS, COMPANY, CONTACT
-from importer.mapping.orders import EXTRA_LINE, LINE, ORDER, PROJECT_CODE
+from importer.mapping.orders import ATTACHMENT, EXTRA_LINE, LINE, ORDER, PROJECT_CODE
 from importer.mapping.stock import STOCK_ITEM
+from importer.services.client import SourceError
 from importer.services.engine import _assign, _relation_names, _validation_reason
 from returns.models import (
     ReturnOrder,
@@ -86,8 +90,19 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
     line refers to); answers why each item that could not be imported was not."""
     wanted = {pk_of(line.get("item")) for line in lines} - {None}
     known = engine.load_targets(STOCK_ITEM, wanted)
+    # Serialized items came with the stock step; the others only ever come this way, so
+    # they are read again, to be updated like every other row.
+    local = {known[pk]: pk for pk in wanted if pk in known}
+    unserialized = (
+        set(
+            StockItem.objects.filter(pk__in=local, serial__isnull=True).values_list("pk", flat=True)
+        )
+        if local
+        else set()
+    )
+    to_read = (wanted - set(known)) | {local[pk] for pk in unserialized}
     missing: dict[int, str] = {}
-    for pk in sorted(wanted - set(known)):
+    for pk in sorted(to_read):
         row = engine.source.detail(f"stock/{pk}/")
         if row is None:
             missing[pk] = f"item: stock item {pk} is not on the source"
@@ -99,11 +114,16 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
             row,
             lambda r: mapping.map_stock_item(r, engine.refs),
             None,
-            {},
+            StockItem.objects.in_bulk([known[pk]]) if pk in known else {},
             _relation_names(StockItem),
         )
         if target is None:
-            reason = engine.page_skips[-1].reason if len(engine.page_skips) > before else ""
+            # Reported once, on the line: the item's own skip (if it is a serialized item,
+            # already reported by the stock step) is not repeated.
+            reason = ""
+            if len(engine.page_skips) > before:
+                reason = engine.page_skips.pop().reason
+                engine.count(STOCK_ITEM, "skipped", -1)
             missing[pk] = f"item: stock item {pk} was skipped ({reason})"
     return missing
 
@@ -220,6 +240,10 @@ def write_order_page(engine, rows: list[dict]) -> None:
     for item in pending:
         for label, pk, reason in item.skips:
             engine.skip(label, pk, reason)
+    if engine.options.attachments:
+        for item in pending:
+            if item.order.pk is not None:
+                _write_attachments(engine, item)
 
 
 def _forget_pks(item: Pending) -> None:
@@ -386,3 +410,55 @@ def _write(engine, pending: list[Pending]) -> None:
                     engine.count(label, "created")
                 else:
                     engine.count(label, "updated" if is_changed else "unchanged")
+
+
+def _write_attachments(engine, item: Pending) -> None:
+    """The order's attachments: links as they are, files read from the source.
+
+    Written as rows, not through ``attachment_create``: its guard refuses attachments on a
+    completed order, and imported history has those. A dry run reads no file. A file already
+    imported is not read again; its comment follows the source.
+    """
+    rows = engine.read_all("attachment/", {"model_type": "returnorder", "model_id": item.source_pk})
+    targets = engine.load_targets(ATTACHMENT, [row["pk"] for row in rows])
+    existing = Attachment.objects.in_bulk(
+        [targets[int(row["pk"])] for row in rows if int(row["pk"]) in targets]
+    )
+    for row in rows:
+        source_pk = int(row["pk"])
+        try:
+            values = mapping.map_attachment(row)
+        except Skip as exc:
+            engine.skip(ATTACHMENT, source_pk, exc.reason)
+            continue
+        attachment = existing.get(targets.get(source_pk))
+        if attachment is not None:
+            changed = _assign(attachment, {"comment": values["comment"]})
+            if values["link"]:
+                changed = _assign(attachment, {"link": values["link"]}) or changed
+            if changed:
+                attachment.save(update_fields=["comment", "link"])
+            engine.count(ATTACHMENT, "updated" if changed else "unchanged")
+            continue
+        attachment = Attachment(
+            model_type="returnorder",
+            model_id=item.order.pk,
+            link=values["link"],
+            comment=values["comment"],
+        )
+        if values["file_url"]:
+            if engine.run.dry_run:
+                engine.count(ATTACHMENT, "created")
+                continue
+            try:
+                content = engine.source.download(values["file_url"])
+            except SourceError as exc:
+                engine.skip(ATTACHMENT, source_pk, f"attachment: {exc}")
+                continue
+            attachment.file_size = len(content)
+            attachment.attachment.save(
+                attachment_file_name(name=values["filename"]), ContentFile(content), save=False
+            )
+        attachment.save()
+        engine.remember(ATTACHMENT, source_pk, attachment.pk)
+        engine.count(ATTACHMENT, "created")
