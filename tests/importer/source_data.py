@@ -15,6 +15,7 @@ so the tests take the target's the same way and compare the two.
 """
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ UNMATCHED_USER = "ghost"
 HIGHEST_REFERENCE = "RMA-0420"
 FOREIGN_REFERENCE = "OLD-7"
 ATTACHMENT_NAME = "inspection-report.txt"
+CHANGED_TARGET_DATE = datetime.date(2026, 6, 30)
 ATTACHMENT_BYTES = b"Inspection of serial 1002: connector cracked, board intact.\n" * 20
 
 # Companies the target must not hold, and the rows that depend on them.
@@ -46,8 +48,6 @@ BAD_PART = "Old widget"
 
 
 def _fill() -> dict:
-    import datetime
-
     from django.contrib.auth.models import Group, User
     from django.core.files.uploadedfile import SimpleUploadedFile
     from djmoney.money import Money
@@ -437,7 +437,9 @@ def _change() -> dict:
     company_services.company_save(company=beta)
     held = ReturnOrder.objects.get(description="Waiting for the customer")
     services.return_order_update(
-        order=held, user=None, data={"customer_reference": "BETA-2231", "notes": "Called twice."}
+        order=held,
+        user=None,
+        data={"customer_reference": "BETA-2231", "target_date": CHANGED_TARGET_DATE},
     )
     return {"company": beta.name, "order": held.reference}
 
