@@ -135,8 +135,22 @@ def running_source():
         yield source
 
 
+# The running source of this process. Test modules import the fixture below, and pytest
+# makes one session fixture of each import: they share this one source.
+_started: dict[str, Source] = {}
+
+
 @pytest.fixture(scope="session")
-def inventree_source():
-    """(url, token, what it holds): one running source per test process."""
-    with running_source() as source:
-        yield source
+def inventree_source(request):
+    """(url, token, what it holds): one running source per test process, stopped and its
+    database removed when the session ends."""
+    if "source" not in _started:
+        stack = ExitStack()
+        _started["source"] = stack.enter_context(running_source())
+
+        def close():
+            _started.pop("source", None)
+            stack.close()
+
+        request.session.config.add_cleanup(close)
+    return _started["source"]
