@@ -168,6 +168,21 @@ def _line_resolution():
     return line.resolutions.get()
 
 
+def _import_run():
+    from importer.models import ImportRun, ImportSource
+
+    source = ImportSource.objects.get_or_create(url="https://inventree.example.com")[0]
+    return ImportRun.objects.create(source=source, url=source.url, token="never-shown")
+
+
+def _import_skipped_row():
+    from importer.models import ImportSkippedRow
+
+    return ImportSkippedRow.objects.create(
+        run=_import_run(), model="returns.returnorder", source_pk=7, reason="no customer"
+    )
+
+
 # Admin models without a factory in the permission matrix (no API URL names them).
 ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderlineresolution": _line_resolution,
@@ -186,6 +201,9 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "axes.accesslog": lambda: AccessLog.objects.create(**_axes_fields()),
     "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(**_axes_fields()),
     "webhooks.webhookevent": webhook_factories.WebhookEventFactory,
+    "importer.importsource": lambda: _import_run().source,
+    "importer.importrun": _import_run,
+    "importer.importskippedrow": _import_skipped_row,
 }
 
 
