@@ -169,10 +169,17 @@ def _line_resolution():
 
 
 def _import_run():
-    from importer import services as import_services
+    from importer.models import ImportRun, ImportSource
 
-    return import_services.create_run(
-        url="https://inventree.example.com", options=import_services.ImportOptions()
+    source = ImportSource.objects.get_or_create(url="https://inventree.example.com")[0]
+    return ImportRun.objects.create(source=source, url=source.url, token="never-shown")
+
+
+def _import_skipped_row():
+    from importer.models import ImportSkippedRow
+
+    return ImportSkippedRow.objects.create(
+        run=_import_run(), model="returns.returnorder", source_pk=7, reason="no customer"
     )
 
 
@@ -196,12 +203,7 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "webhooks.webhookevent": webhook_factories.WebhookEventFactory,
     "importer.importsource": lambda: _import_run().source,
     "importer.importrun": _import_run,
-    "importer.importskippedrow": lambda: _import_run().skipped_rows.create(
-        model="stock.stockitem", source_pk=7, reason="part: skipped"
-    ),
-    "importer.importedrow": lambda: _import_run().source.rows.create(
-        model="companies.company", source_pk=7, target_pk=1
-    ),
+    "importer.importskippedrow": _import_skipped_row,
 }
 
 
@@ -390,7 +392,7 @@ PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
         for name in ("invite", "revoke")
     },
     "portal-staff:settings": lambda: {"pk": factories.CustomerFactory().pk},
-    "importer:skipped-csv": lambda: {"pk": _import_run().pk},
+    "importer:skipped-csv": lambda: {"pk": _import_skipped_row().run_id},
     "webhooks:redeliver": lambda: {
         "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
         "delivery_pk": delivery.pk,
