@@ -13,6 +13,7 @@ from django.test import Client
 
 from importer.jobs import KIND
 from importer.models import ImportRun, ImportSkippedRow
+from jobs import services as job_services
 from jobs.models import Job
 from returns.models import ReturnOrder
 from tests.factories import UserFactory
@@ -43,9 +44,18 @@ def test_the_page_runs_the_import_as_a_job_and_shows_what_it_did(
     admin,
     inventree_source,  # noqa: F811
     caplog,
+    monkeypatch,
 ):
     source = inventree_source
     caplog.set_level(logging.DEBUG)
+    reported = []
+    record = job_services.job_progress
+
+    def spy(job, percent, message=""):
+        reported.append((percent, message))
+        record(job, percent, message)
+
+    monkeypatch.setattr(job_services, "job_progress", spy)
 
     response = start(admin, source, tracking=True)
 
@@ -55,6 +65,13 @@ def test_the_page_runs_the_import_as_a_job_and_shows_what_it_did(
     assert job.state == Job.State.SUCCEEDED, job.error
     assert job.progress == 100
     assert job.message.startswith("Imported:")
+    # Step by step, never back, to 100 with the summary.
+    percents = [percent for percent, _message in reported]
+    assert percents == sorted(percents)
+    assert 0 < percents[0] < 50 < percents[-2] < 100 == percents[-1]
+    messages = [message for _percent, message in reported]
+    assert any(message.startswith("orders: ") for message in messages), messages
+    assert messages[-1] == job.message
     assert run.state == ImportRun.State.SUCCEEDED
     assert run.token == ""
     assert ReturnOrder.objects.count() == len(source.snapshot["returnorder"]) - 2
