@@ -53,7 +53,8 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass(frozen=True)
 class Step:
-    name: str
+    name: str  # the resume cursor's name for it
+    title: str  # what the progress callback is told
     label: str  # the model label the counts and the mapping table use
     endpoint: str
     params: dict
@@ -61,16 +62,16 @@ class Step:
 
 
 STEPS = [
-    Step("companies", COMPANY, "company/", {}),
-    Step("contacts", CONTACT, "company/contact/", {}),
-    Step("addresses", ADDRESS, "company/address/", {}),
-    Step("locations", LOCATION, "stock/location/", {}),
-    Step("categories", CATEGORY, "part/category/", {}),
-    Step("parts", PART, "part/", {}),
-    Step("stock", STOCK_ITEM, "stock/", {"serialized": "true"}),
-    Step("tracking", TRACKING, "stock/track/", {}, option="tracking"),
-    Step("project_codes", PROJECT_CODE, "project-code/", {}),
-    Step("orders", ORDER, "order/ro/", {}),
+    Step("companies", "Companies", COMPANY, "company/", {}),
+    Step("contacts", "Contacts", CONTACT, "company/contact/", {}),
+    Step("addresses", "Addresses", ADDRESS, "company/address/", {}),
+    Step("locations", "Stock locations", LOCATION, "stock/location/", {}),
+    Step("categories", "Part categories", CATEGORY, "part/category/", {}),
+    Step("parts", "Parts", PART, "part/", {}),
+    Step("stock", "Stock items", STOCK_ITEM, "stock/", {"serialized": "true"}),
+    Step("tracking", "Stock tracking", TRACKING, "stock/track/", {}, option="tracking"),
+    Step("project_codes", "Project codes", PROJECT_CODE, "project-code/", {}),
+    Step("orders", "Return orders", ORDER, "order/ro/", {}),
 ]
 # The counts list these in this order; lines and extra lines come with their orders.
 MODEL_ORDER = [step.label for step in STEPS] + [LINE, EXTRA_LINE, ATTACHMENT]
@@ -167,7 +168,11 @@ class Engine:
         self.refs.targets.setdefault(label, {})[source_pk] = target_pk
         self.new_rows.append(
             ImportedRow(
-                source=self.run.source, model=label, source_pk=source_pk, target_pk=target_pk
+                source=self.run.source,
+                model=label,
+                source_pk=source_pk,
+                target_pk=target_pk,
+                updated=timezone.now(),
             )
         )
 
@@ -196,7 +201,14 @@ class Engine:
     def flush(self, cursor: dict) -> None:
         """Write the page's bookkeeping: mapping rows, skipped rows, counts and cursor."""
         if self.new_rows:
-            ImportedRow.objects.bulk_create(self.new_rows)
+            # A row deleted here since it was imported is created again: its mapping row
+            # then points at the new row.
+            ImportedRow.objects.bulk_create(
+                self.new_rows,
+                update_conflicts=True,
+                unique_fields=["source", "model", "source_pk"],
+                update_fields=["target_pk", "updated"],
+            )
             self.new_rows = []
         if self.page_skips:
             ImportSkippedRow.objects.bulk_create(self.page_skips)
@@ -240,10 +252,10 @@ class Engine:
                 writer(rows)
                 offset += len(rows)
                 self.flush({"done": done, "step": step.name, "offset": offset})
-            self.progress(step.name, offset, total)
+            self.progress(step.title, offset, total)
             if len(rows) < PAGE_SIZE or (total is not None and offset >= total):
                 break
-        self.progress(step.name, offset, total if total is not None else offset)
+        self.progress(step.title, offset, total if total is not None else offset)
 
     def run_tree_step(self, step: Step, writer, offset: int, done: list[str]) -> None:
         """A tree is read whole, then written parents first in pages of the sorted rows."""
@@ -256,8 +268,8 @@ class Engine:
                 writer(page)
                 offset += len(page)
                 self.flush({"done": done, "step": step.name, "offset": offset})
-            self.progress(step.name, offset, total)
-        self.progress(step.name, total, total)
+            self.progress(step.title, offset, total)
+        self.progress(step.title, total, total)
 
     def read_all(self, endpoint: str, params: dict) -> list[dict]:
         rows, offset = [], 0

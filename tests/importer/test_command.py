@@ -120,3 +120,9 @@ def test_the_token_appears_in_no_log_output_or_stored_field(
     assert Attachment.objects.exclude(attachment="").get().file_size > 0
     # The scrubbing filters are gone once the import is over.
     assert logging.getLogger("inventree").filters == []
+
+
+def test_a_url_that_is_not_http_is_a_command_error():
+    with pytest.raises(CommandError, match="http"):
+        run("--url", "ftp://inventree.example.com", "--token", TOKEN)
+    assert not ImportRun.objects.exists()

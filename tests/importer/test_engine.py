@@ -493,3 +493,37 @@ def test_dry_run_reads_no_attachment_file(local_owners):
     assert report.counts["common.attachment"]["created"] == 2
     assert not [url for url, _params in source.requests if url.startswith("/media/")]
     assert not Attachment.objects.exists()
+
+
+def test_a_row_deleted_here_since_the_import_is_created_again(local_owners):
+    run_import()
+    contact = Contact.objects.get(name="Jo Smith")
+    ReturnOrder.objects.filter(contact=contact).update(contact=None)
+    contact.delete()
+    report = run_import()
+    assert report.counts["companies.contact"]["created"] == 1
+    again = Contact.objects.get(name="Jo Smith")
+    mapped = ImportedRow.objects.get(model="companies.contact", source_pk=11)
+    assert mapped.target_pk == again.pk
+    # The orders naming it point at it again.
+    assert ReturnOrder.objects.get(reference="RMA-0041").contact == again
+
+
+def test_progress_is_reported_per_step_as_rows_are_processed(local_owners):
+    calls = []
+    run_import(progress=lambda step, done, total: calls.append((step, done, total)))
+    steps = list(dict.fromkeys(step for step, _done, _total in calls))
+    assert steps == [
+        "Companies",
+        "Contacts",
+        "Addresses",
+        "Stock locations",
+        "Part categories",
+        "Parts",
+        "Stock items",
+        "Stock tracking",
+        "Project codes",
+        "Return orders",
+    ]
+    assert ("Return orders", 5, 5) in calls
+    assert ("Companies", 3, 3) in calls

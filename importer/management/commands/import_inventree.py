@@ -15,19 +15,6 @@ from importer.services.runs import rows_csv
 
 TOKEN_VARIABLE = "INVENTREE_API_TOKEN"
 
-STEP_LABELS = {
-    "companies": "Companies",
-    "contacts": "Contacts",
-    "addresses": "Addresses",
-    "locations": "Stock locations",
-    "categories": "Part categories",
-    "parts": "Parts",
-    "stock": "Stock items",
-    "tracking": "Stock tracking",
-    "project_codes": "Project codes",
-    "orders": "Return orders",
-}
-
 
 class Command(BaseCommand):
     help = (
@@ -93,7 +80,7 @@ class Command(BaseCommand):
             if bars is None:
                 return
             if step not in tasks:
-                tasks[step] = bars.add_task(STEP_LABELS.get(step, step), total=total)
+                tasks[step] = bars.add_task(step, total=total)
             bars.update(tasks[step], completed=done, total=total)
 
         try:
