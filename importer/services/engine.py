@@ -122,7 +122,7 @@ def _assign(obj, values: dict) -> bool:
     # A MoneyField's currency goes first, so the amount is read in it.
     for name in sorted(values, key=lambda key: not key.endswith("_currency")):
         value = values[name]
-        if _comparable(getattr(obj, name, None)) != _comparable(value) or (obj.pk is None):
+        if obj.pk is None or _comparable(getattr(obj, name, None)) != _comparable(value):
             changed = True
         setattr(obj, name, value)
     return changed
@@ -147,6 +147,8 @@ class Engine:
         self.currencies = tuple(settings.CURRENCIES)
         self.default_currency = settings.DEFAULT_CURRENCY
         self.company_currency: dict[int, str] = {}
+        # The company of each local contact and address an order names, by their pks.
+        self.company_of: dict[str, dict[int, int]] = {CONTACT: {}, ADDRESS: {}}
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -159,7 +161,7 @@ class Engine:
             ImportSkippedRow(
                 run=self.run,
                 model=label,
-                source_pk=pk_of(source_pk) if not isinstance(source_pk, int) else source_pk,
+                source_pk=pk_of(source_pk),
                 reason=scrub(reason, self.token)[:2000],
             )
         )
@@ -197,6 +199,14 @@ class Engine:
                 self.company_currency[pk] = (currency or "").upper() or self.default_currency
                 if is_customer:
                     self.refs.customers.add(pk)
+
+    def load_companies_of(self, label: str, target_pks: Iterable[int | None]) -> None:
+        known = self.company_of[label]
+        wanted = {pk for pk in target_pks if pk is not None} - set(known)
+        if wanted:
+            known.update(
+                MODELS[label].objects.filter(pk__in=wanted).values_list("pk", "company_id")
+            )
 
     def flush(self, cursor: dict) -> None:
         """Write the page's bookkeeping: mapping rows, skipped rows, counts and cursor."""

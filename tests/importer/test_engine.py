@@ -447,12 +447,13 @@ def queries_for_an_order_page(n: int) -> tuple[int, int]:
 def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(local_owners, n):
     # New orders: the mapping lookups (stock items, companies, contacts, addresses, project
     # codes, orders, lines, extra lines), which stock items are unserialized, the customers,
+    # the companies of the contacts and addresses,
     # the pattern, the reference clash check, the savepoint pair, five inserts (orders,
-    # history, lines, extra lines, mapping rows) and the run's bookkeeping: 20. The same
+    # history, lines, extra lines, mapping rows) and the run's bookkeeping: 22. The same
     # page changed: the mapping lookups are cached by then; which items are unserialized,
     # the three reads of the rows to change, the pattern, the clash check, the savepoint
     # pair, one bulk update of the orders and one of the lines, and the bookkeeping: 11.
-    assert queries_for_an_order_page(n) == (20, 11)
+    assert queries_for_an_order_page(n) == (22, 11)
 
 
 def test_attachments_come_with_their_orders_when_asked(local_owners):
@@ -527,3 +528,17 @@ def test_progress_is_reported_per_step_as_rows_are_processed(local_owners):
     ]
     assert ("Return orders", 5, 5) in calls
     assert ("Companies", 3, 3) in calls
+
+
+def test_an_order_whose_contact_is_of_another_company_is_skipped(local_owners):
+    source = FakeSource()
+    source.lists["company/"][1]["is_customer"] = True
+    source.lists["company/contact/"][0]["company"] = 2  # Jo Smith now works for company 2
+    report = run_import(source)
+    assert (
+        "returns.returnorder",
+        101,
+        "contact: Contact does not match selected company",
+    ) in report.skipped
+    assert not ReturnOrder.objects.filter(reference="RMA-0041").exists()
+    assert not ReturnOrderLineItem.objects.filter(order__reference="RMA-0041").exists()
