@@ -542,3 +542,45 @@ def test_an_order_whose_contact_is_of_another_company_is_skipped(local_owners):
     ) in report.skipped
     assert not ReturnOrder.objects.filter(reference="RMA-0041").exists()
     assert not ReturnOrderLineItem.objects.filter(order__reference="RMA-0041").exists()
+
+
+class FailingSource(FakeSource):
+    """A source whose server starts refusing requests at the return orders."""
+
+    def page(self, endpoint, **kwargs):
+        if endpoint == "order/ro/":
+            from importer.services import SourceError
+
+            raise SourceError("HTTP 502 from https://inventree.example.com/api/order/ro/")
+        return super().page(endpoint, **kwargs)
+
+
+def test_a_background_run_holds_the_token_only_until_it_ends(local_owners):
+    from importer.services import SourceError, create_run, execute
+
+    run = create_run(url=URL, options=OPTIONS, user=local_owners[0], token=TOKEN)
+    assert ImportRun.objects.get(pk=run.pk).token == TOKEN  # waiting for its worker
+    with pytest.raises(SourceError):
+        execute(run, token=run.token, source=FailingSource())
+    failed = ImportRun.objects.get(pk=run.pk)
+    assert failed.state == ImportRun.State.FAILED
+    assert failed.token == ""
+    assert "HTTP 502" in failed.error
+    assert failed.cursor["done"][-1] == "project_codes"
+
+    # The same import again resumes the failed run and finishes it.
+    report = run_import()
+    assert report.run.pk == run.pk
+    assert report.run.state == ImportRun.State.SUCCEEDED
+    assert report.counts == EXPECTED_COUNTS
+    assert ImportRun.objects.get(pk=run.pk).token == ""
+
+
+def test_a_renamed_location_renames_the_paths_below_it(local_owners):
+    run_import()
+    source = FakeSource()
+    warehouse = next(row for row in source.lists["stock/location/"] if row["pk"] == 31)
+    warehouse["name"] = "Depot"
+    report = run_import(source)
+    assert report.counts["stock.stocklocation"]["updated"] == 1
+    assert StockLocation.objects.get(name="Shelf A").pathstring == "Depot/Shelf A"
