@@ -53,7 +53,8 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass(frozen=True)
 class Step:
-    name: str
+    name: str  # the resume cursor's name for it
+    title: str  # what the progress callback is told
     label: str  # the model label the counts and the mapping table use
     endpoint: str
     params: dict
@@ -61,16 +62,16 @@ class Step:
 
 
 STEPS = [
-    Step("companies", COMPANY, "company/", {}),
-    Step("contacts", CONTACT, "company/contact/", {}),
-    Step("addresses", ADDRESS, "company/address/", {}),
-    Step("locations", LOCATION, "stock/location/", {}),
-    Step("categories", CATEGORY, "part/category/", {}),
-    Step("parts", PART, "part/", {}),
-    Step("stock", STOCK_ITEM, "stock/", {"serialized": "true"}),
-    Step("tracking", TRACKING, "stock/track/", {}, option="tracking"),
-    Step("project_codes", PROJECT_CODE, "project-code/", {}),
-    Step("orders", ORDER, "order/ro/", {}),
+    Step("companies", "Companies", COMPANY, "company/", {}),
+    Step("contacts", "Contacts", CONTACT, "company/contact/", {}),
+    Step("addresses", "Addresses", ADDRESS, "company/address/", {}),
+    Step("locations", "Stock locations", LOCATION, "stock/location/", {}),
+    Step("categories", "Part categories", CATEGORY, "part/category/", {}),
+    Step("parts", "Parts", PART, "part/", {}),
+    Step("stock", "Stock items", STOCK_ITEM, "stock/", {"serialized": "true"}),
+    Step("tracking", "Stock tracking", TRACKING, "stock/track/", {}, option="tracking"),
+    Step("project_codes", "Project codes", PROJECT_CODE, "project-code/", {}),
+    Step("orders", "Return orders", ORDER, "order/ro/", {}),
 ]
 # The counts list these in this order; lines and extra lines come with their orders.
 MODEL_ORDER = [step.label for step in STEPS] + [LINE, EXTRA_LINE, ATTACHMENT]
@@ -121,7 +122,7 @@ def _assign(obj, values: dict) -> bool:
     # A MoneyField's currency goes first, so the amount is read in it.
     for name in sorted(values, key=lambda key: not key.endswith("_currency")):
         value = values[name]
-        if _comparable(getattr(obj, name, None)) != _comparable(value) or (obj.pk is None):
+        if obj.pk is None or _comparable(getattr(obj, name, None)) != _comparable(value):
             changed = True
         setattr(obj, name, value)
     return changed
@@ -146,6 +147,8 @@ class Engine:
         self.currencies = tuple(settings.CURRENCIES)
         self.default_currency = settings.DEFAULT_CURRENCY
         self.company_currency: dict[int, str] = {}
+        # The company of each local contact and address an order names, by their pks.
+        self.company_of: dict[str, dict[int, int]] = {CONTACT: {}, ADDRESS: {}}
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -158,7 +161,7 @@ class Engine:
             ImportSkippedRow(
                 run=self.run,
                 model=label,
-                source_pk=pk_of(source_pk) if not isinstance(source_pk, int) else source_pk,
+                source_pk=pk_of(source_pk),
                 reason=scrub(reason, self.token)[:2000],
             )
         )
@@ -167,7 +170,11 @@ class Engine:
         self.refs.targets.setdefault(label, {})[source_pk] = target_pk
         self.new_rows.append(
             ImportedRow(
-                source=self.run.source, model=label, source_pk=source_pk, target_pk=target_pk
+                source=self.run.source,
+                model=label,
+                source_pk=source_pk,
+                target_pk=target_pk,
+                updated=timezone.now(),
             )
         )
 
@@ -193,10 +200,25 @@ class Engine:
                 if is_customer:
                     self.refs.customers.add(pk)
 
+    def load_companies_of(self, label: str, target_pks: Iterable[int | None]) -> None:
+        known = self.company_of[label]
+        wanted = {pk for pk in target_pks if pk is not None} - set(known)
+        if wanted:
+            known.update(
+                MODELS[label].objects.filter(pk__in=wanted).values_list("pk", "company_id")
+            )
+
     def flush(self, cursor: dict) -> None:
         """Write the page's bookkeeping: mapping rows, skipped rows, counts and cursor."""
         if self.new_rows:
-            ImportedRow.objects.bulk_create(self.new_rows)
+            # A row deleted here since it was imported is created again: its mapping row
+            # then points at the new row.
+            ImportedRow.objects.bulk_create(
+                self.new_rows,
+                update_conflicts=True,
+                unique_fields=["source", "model", "source_pk"],
+                update_fields=["target_pk", "updated"],
+            )
             self.new_rows = []
         if self.page_skips:
             ImportSkippedRow.objects.bulk_create(self.page_skips)
@@ -240,10 +262,10 @@ class Engine:
                 writer(rows)
                 offset += len(rows)
                 self.flush({"done": done, "step": step.name, "offset": offset})
-            self.progress(step.name, offset, total)
+            self.progress(step.title, offset, total)
             if len(rows) < PAGE_SIZE or (total is not None and offset >= total):
                 break
-        self.progress(step.name, offset, total if total is not None else offset)
+        self.progress(step.title, offset, total if total is not None else offset)
 
     def run_tree_step(self, step: Step, writer, offset: int, done: list[str]) -> None:
         """A tree is read whole, then written parents first in pages of the sorted rows."""
@@ -256,8 +278,8 @@ class Engine:
                 writer(page)
                 offset += len(page)
                 self.flush({"done": done, "step": step.name, "offset": offset})
-            self.progress(step.name, offset, total)
-        self.progress(step.name, total, total)
+            self.progress(step.title, offset, total)
+        self.progress(step.title, total, total)
 
     def read_all(self, endpoint: str, params: dict) -> list[dict]:
         rows, offset = [], 0

@@ -137,8 +137,10 @@ def write_order_page(engine, rows: list[dict]) -> None:
     missing_items = _ensure_stock_items(engine, all_lines)
     companies = engine.load_targets(COMPANY, [pk_of(row.get("customer")) for row in rows])
     engine.load_customers(companies.get(pk_of(row.get("customer"))) for row in rows)
-    engine.load_targets(CONTACT, [pk_of(row.get("contact")) for row in rows])
-    engine.load_targets(ADDRESS, [pk_of(row.get("address")) for row in rows])
+    contacts = engine.load_targets(CONTACT, [pk_of(row.get("contact")) for row in rows])
+    addresses = engine.load_targets(ADDRESS, [pk_of(row.get("address")) for row in rows])
+    engine.load_companies_of(CONTACT, (contacts.get(pk_of(row.get("contact"))) for row in rows))
+    engine.load_companies_of(ADDRESS, (addresses.get(pk_of(row.get("address"))) for row in rows))
     engine.load_targets(PROJECT_CODE, [pk_of(row.get("project_code")) for row in rows])
     order_targets = engine.load_targets(ORDER, [row["pk"] for row in rows])
     line_targets = engine.load_targets(LINE, [line["pk"] for line in all_lines])
@@ -300,12 +302,30 @@ def _drop(engine, pending: list[Pending], item: Pending, reason: str) -> None:
 
 
 def _validate(engine, item: Pending) -> bool:
-    """The model's field rules on the order and its lines, without a query per row: the
-    foreign keys were mapped from imported rows and uniqueness was checked for the page."""
+    """The model's field rules on the order and its lines, and the order rules of
+    ``returns.services`` (contact and address of the customer), without a query per row: the
+    foreign keys were mapped from imported rows and uniqueness was checked for the page.
+    The "responsible owner required" setting is not applied: an owner that matches nobody
+    here leaves an imported order without one."""
+    order = item.order
     try:
-        item.order.full_clean(
+        order.full_clean(
             exclude=_relation_names(ReturnOrder), validate_unique=False, validate_constraints=False
         )
+        errors = {}
+        for label, attname, field in (
+            (CONTACT, "contact_id", "contact"),
+            (ADDRESS, "address_id", "address"),
+        ):
+            target = getattr(order, attname)
+            if target is not None and engine.company_of[label].get(target) != order.customer_id:
+                errors[field] = [
+                    _("Contact does not match selected company")
+                    if field == "contact"
+                    else _("Address does not match selected company")
+                ]
+        if errors:
+            raise ValidationError(errors)
     except ValidationError as exc:
         _skip_order(engine, item, _validation_reason(exc))
         return False

@@ -90,14 +90,15 @@ def test_no_token_is_a_command_error(monkeypatch):
 def test_the_token_appears_in_no_log_output_or_stored_field(
     local_owners, tmp_path, monkeypatch, caplog, capsys
 ):
-    """With every logger at DEBUG (the client logs its request headers there), a full import
-    and a refused one leave the token in no log record, no output and no stored row."""
+    """With every logger at DEBUG and --verbosity 2 (the client logs its request headers at
+    DEBUG), a full import and a refused one leave the token in no log record, no output and
+    no stored row."""
     monkeypatch.chdir(tmp_path)
     caplog.set_level(logging.DEBUG)
     with sample_server(TOKEN) as url:
-        output = run("--url", url, "--token", TOKEN, "--tracking", "--attachments")
+        output = run("--url", url, "--token", TOKEN, "--tracking", "--attachments", "-v", "2")
         with pytest.raises(CommandError) as error:
-            run("--url", url, "--token", TOKEN + "-bad")
+            run("--url", url, "--token", TOKEN + "-bad", "-v", "2")
     captured = capsys.readouterr()
     assert any("Sending Request" in r.getMessage() for r in caplog.records)  # it did log
     for text in (
@@ -120,3 +121,20 @@ def test_the_token_appears_in_no_log_output_or_stored_field(
     assert Attachment.objects.exclude(attachment="").get().file_size > 0
     # The scrubbing filters are gone once the import is over.
     assert logging.getLogger("inventree").filters == []
+
+
+def test_a_url_that_is_not_http_is_a_command_error():
+    with pytest.raises(CommandError, match="http"):
+        run("--url", "ftp://inventree.example.com", "--token", TOKEN)
+    assert not ImportRun.objects.exists()
+
+
+def test_the_client_request_log_is_quiet_below_verbosity_2(
+    local_owners, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.DEBUG)
+    with sample_server(TOKEN) as url:
+        run("--url", url, "--token", TOKEN)
+    assert not [r for r in caplog.records if r.name.startswith("inventree")]
+    assert logging.getLogger("inventree").level == logging.NOTSET  # restored

@@ -447,12 +447,13 @@ def queries_for_an_order_page(n: int) -> tuple[int, int]:
 def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(local_owners, n):
     # New orders: the mapping lookups (stock items, companies, contacts, addresses, project
     # codes, orders, lines, extra lines), which stock items are unserialized, the customers,
+    # the companies of the contacts and addresses,
     # the pattern, the reference clash check, the savepoint pair, five inserts (orders,
-    # history, lines, extra lines, mapping rows) and the run's bookkeeping: 20. The same
+    # history, lines, extra lines, mapping rows) and the run's bookkeeping: 22. The same
     # page changed: the mapping lookups are cached by then; which items are unserialized,
     # the three reads of the rows to change, the pattern, the clash check, the savepoint
     # pair, one bulk update of the orders and one of the lines, and the bookkeeping: 11.
-    assert queries_for_an_order_page(n) == (20, 11)
+    assert queries_for_an_order_page(n) == (22, 11)
 
 
 def test_attachments_come_with_their_orders_when_asked(local_owners):
@@ -493,3 +494,93 @@ def test_dry_run_reads_no_attachment_file(local_owners):
     assert report.counts["common.attachment"]["created"] == 2
     assert not [url for url, _params in source.requests if url.startswith("/media/")]
     assert not Attachment.objects.exists()
+
+
+def test_a_row_deleted_here_since_the_import_is_created_again(local_owners):
+    run_import()
+    contact = Contact.objects.get(name="Jo Smith")
+    ReturnOrder.objects.filter(contact=contact).update(contact=None)
+    contact.delete()
+    report = run_import()
+    assert report.counts["companies.contact"]["created"] == 1
+    again = Contact.objects.get(name="Jo Smith")
+    mapped = ImportedRow.objects.get(model="companies.contact", source_pk=11)
+    assert mapped.target_pk == again.pk
+    # The orders naming it point at it again.
+    assert ReturnOrder.objects.get(reference="RMA-0041").contact == again
+
+
+def test_progress_is_reported_per_step_as_rows_are_processed(local_owners):
+    calls = []
+    run_import(progress=lambda step, done, total: calls.append((step, done, total)))
+    steps = list(dict.fromkeys(step for step, _done, _total in calls))
+    assert steps == [
+        "Companies",
+        "Contacts",
+        "Addresses",
+        "Stock locations",
+        "Part categories",
+        "Parts",
+        "Stock items",
+        "Stock tracking",
+        "Project codes",
+        "Return orders",
+    ]
+    assert ("Return orders", 5, 5) in calls
+    assert ("Companies", 3, 3) in calls
+
+
+def test_an_order_whose_contact_is_of_another_company_is_skipped(local_owners):
+    source = FakeSource()
+    source.lists["company/"][1]["is_customer"] = True
+    source.lists["company/contact/"][0]["company"] = 2  # Jo Smith now works for company 2
+    report = run_import(source)
+    assert (
+        "returns.returnorder",
+        101,
+        "contact: Contact does not match selected company",
+    ) in report.skipped
+    assert not ReturnOrder.objects.filter(reference="RMA-0041").exists()
+    assert not ReturnOrderLineItem.objects.filter(order__reference="RMA-0041").exists()
+
+
+class FailingSource(FakeSource):
+    """A source whose server starts refusing requests at the return orders."""
+
+    def page(self, endpoint, **kwargs):
+        if endpoint == "order/ro/":
+            from importer.services import SourceError
+
+            raise SourceError("HTTP 502 from https://inventree.example.com/api/order/ro/")
+        return super().page(endpoint, **kwargs)
+
+
+def test_a_background_run_holds_the_token_only_until_it_ends(local_owners):
+    from importer.services import SourceError, create_run, execute
+
+    run = create_run(url=URL, options=OPTIONS, user=local_owners[0], token=TOKEN)
+    assert ImportRun.objects.get(pk=run.pk).token == TOKEN  # waiting for its worker
+    with pytest.raises(SourceError):
+        execute(run, token=run.token, source=FailingSource())
+    failed = ImportRun.objects.get(pk=run.pk)
+    assert failed.state == ImportRun.State.FAILED
+    assert failed.token == ""
+    assert "HTTP 502" in failed.error
+    assert failed.cursor["done"][-1] == "project_codes"
+
+    # The same import again resumes the failed run and finishes it.
+    report = run_import()
+    assert report.run.pk == run.pk
+    assert report.run.state == ImportRun.State.SUCCEEDED
+    assert report.counts == EXPECTED_COUNTS
+    assert ImportRun.objects.get(pk=run.pk).token == ""
+
+
+def test_a_renamed_location_renames_the_paths_below_it(local_owners):
+    run_import()
+    source = FakeSource()
+    warehouse = next(row for row in source.lists["stock/location/"] if row["pk"] == 31)
+    warehouse["name"] = "Depot"
+    report = run_import(source)
+    assert report.counts["stock.stocklocation"]["updated"] == 1
+    assert StockLocation.objects.get(name="Shelf A").pathstring == "Depot/Shelf A"

@@ -1,8 +1,9 @@
 """manage.py import_inventree: copy a running InvenTree's return orders, and everything they
 stand on, into Boomerang over its REST API."""
 
+import logging
 import os
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,19 +15,21 @@ from importer.services import ImportOptions, SourceError, import_inventree
 from importer.services.runs import rows_csv
 
 TOKEN_VARIABLE = "INVENTREE_API_TOKEN"
+# The client logs every request at INFO; below --verbosity 2 only its warnings show.
+CHATTY_LOGGERS = ("inventree", "urllib3", "importer")
 
-STEP_LABELS = {
-    "companies": "Companies",
-    "contacts": "Contacts",
-    "addresses": "Addresses",
-    "locations": "Stock locations",
-    "categories": "Part categories",
-    "parts": "Parts",
-    "stock": "Stock items",
-    "tracking": "Stock tracking",
-    "project_codes": "Project codes",
-    "orders": "Return orders",
-}
+
+@contextmanager
+def quiet_loggers(quiet: bool):
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS] if quiet else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -93,11 +96,14 @@ class Command(BaseCommand):
             if bars is None:
                 return
             if step not in tasks:
-                tasks[step] = bars.add_task(STEP_LABELS.get(step, step), total=total)
+                tasks[step] = bars.add_task(step, total=total)
             bars.update(tasks[step], completed=done, total=total)
 
         try:
-            with bars if bars is not None else nullcontext():
+            with (
+                quiet_loggers(options["verbosity"] < 2),
+                bars if bars is not None else nullcontext(),
+            ):
                 report = import_inventree(
                     url=options["url"], token=token, options=import_options, progress=progress
                 )
