@@ -76,7 +76,7 @@ def _steps(run) -> list[str]:
     from importer.services.engine import STEPS
 
     options = run.options or {}
-    return [step.name for step in STEPS if not step.option or options.get(step.option)]
+    return [step.title for step in STEPS if not step.option or options.get(step.option)]
 
 
 def _keep_dry_run_report(run, report) -> None:

@@ -70,7 +70,7 @@ def test_the_page_runs_the_import_as_a_job_and_shows_what_it_did(
     assert percents == sorted(percents)
     assert 0 < percents[0] < 50 < percents[-2] < 100 == percents[-1]
     messages = [message for _percent, message in reported]
-    assert any(message.startswith("orders: ") for message in messages), messages
+    assert any(message.startswith("Return orders: ") for message in messages), messages
     assert messages[-1] == job.message
     assert run.state == ImportRun.State.SUCCEEDED
     assert run.token == ""
