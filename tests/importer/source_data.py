@@ -206,6 +206,10 @@ def _fill() -> dict:
     old = serials(old_widget, "OW-100", at=stores)
     # Not serialized and on no order: not imported.
     stock_services.stock_item_create(part=gears, quantity=Decimal(40), location=stores)
+    # Not serialized, but a line names it: imported.
+    (gear_batch,) = stock_services.stock_item_create(
+        part=gears, quantity=Decimal(5), location=stores, batch="B-2026-02"
+    )
 
     def sell(items, customer):
         stock_services.stock_items_assign(
@@ -216,6 +220,7 @@ def _fill() -> dict:
     sell([d7["D-01"], d7["D-02"], gk["G-1"], old["OW-100"]], acme)
     sell([sc["1007"], d7["D-03"], d7["D-04"], gk["G-2"]], beta)
     sell([sc["1008"], gk["G-3"]], delta)
+    sell([gear_batch], acme)
     stock_services.stock_item_add_tracking(
         item=sc["1001"], code=StockHistoryCode.EDITED, user=clerk, notes="Checked by the customer"
     )
@@ -252,6 +257,7 @@ def _fill() -> dict:
         notes="Customer says both failed at power-on.",
     )
     line(pending, sc["1001"], price=Money("120.00", "EUR"), notes="No power LED")
+    line(pending, gear_batch, quantity=Decimal(2), notes="Two of the five")
     common_services.metadata_set(
         instance=pending, metadata={"ticket": 77, "tags": ["doa", "power"]}, overwrite=True
     )
