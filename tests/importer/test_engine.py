@@ -331,7 +331,7 @@ def test_a_line_failing_validation_is_skipped_and_its_order_imports(local_owners
     source.lists["order/ro-line/"][0]["quantity"] = 0
     report = run_import(source)
     reasons = {pk: reason for model, pk, reason in report.skipped if model.endswith("lineitem")}
-    assert reasons[111].startswith("quantity:")
+    assert reasons[111] == "quantity: Return quantity must be greater than zero"
     order = ReturnOrder.objects.get(reference="RMA-0041")
     assert order.lines.count() == 0
     assert order.extra_lines.count() == 1
@@ -584,3 +584,16 @@ def test_a_renamed_location_renames_the_paths_below_it(local_owners):
     report = run_import(source)
     assert report.counts["stock.stocklocation"]["updated"] == 1
     assert StockLocation.objects.get(name="Shelf A").pathstring == "Depot/Shelf A"
+
+
+def test_a_line_returning_more_than_its_stock_item_holds_is_skipped(local_owners):
+    source = FakeSource()
+    refund = next(row for row in source.lists["order/ro-line/"] if row["pk"] == 115)
+    refund["quantity"] = 5  # item 65 holds 4
+    serialized = next(row for row in source.lists["order/ro-line/"] if row["pk"] == 116)
+    serialized["quantity"] = 2  # item 64 is serialized
+    report = run_import(source)
+    reasons = {pk: reason for model, pk, reason in report.skipped if model.endswith("lineitem")}
+    assert reasons[115] == "quantity: Return quantity exceeds stock quantity"
+    assert reasons[116] == "quantity: Invalid quantity for serialized stock item"
+    assert ReturnOrder.objects.get(reference="LEGACY-7").lines.count() == 0
