@@ -597,3 +597,21 @@ def test_a_line_returning_more_than_its_stock_item_holds_is_skipped(local_owners
     assert reasons[115] == "quantity: Return quantity exceeds stock quantity"
     assert reasons[116] == "quantity: Invalid quantity for serialized stock item"
     assert ReturnOrder.objects.get(reference="LEGACY-7").lines.count() == 0
+
+
+def test_the_kept_row_counts_agree_with_the_tables_after_an_import(local_owners):
+    from common.row_counts import counted_tables
+
+    run_import()
+    source = FakeSource()
+    source.lists["order/ro/"][0]["description"] = "changed"
+    run_import(source)
+    tables = counted_tables()
+    assert tables  # the check below compares something
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+            actual = cursor.fetchone()[0]
+            cursor.execute('SELECT rows FROM common_rowcount WHERE "table" = %s', [table])
+            stored = cursor.fetchone()
+            assert stored is not None and stored[0] == actual, table
