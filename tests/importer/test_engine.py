@@ -615,3 +615,37 @@ def test_the_kept_row_counts_agree_with_the_tables_after_an_import(local_owners)
             cursor.execute('SELECT rows FROM common_rowcount WHERE "table" = %s', [table])
             stored = cursor.fetchone()
             assert stored is not None and stored[0] == actual, table
+
+
+def test_a_queued_dry_run_records_only_its_outcome(local_owners):
+    """A dry run queued first (as the settings page does) keeps its own row, with what a real
+    run would do, and nothing else."""
+    from importer.services import create_run, execute
+
+    run = create_run(url=URL, options=ImportOptions(tracking=True, dry_run=True), token=TOKEN)
+    before = all_row_counts()
+    report = execute(run, token=run.token, source=FakeSource())
+    assert report.counts == EXPECTED_COUNTS
+    stored = ImportRun.objects.get(pk=run.pk)
+    assert stored.state == ImportRun.State.SUCCEEDED
+    assert stored.token == ""
+    assert stored.counts == EXPECTED_COUNTS
+    assert stored.unmatched_owners == ["bob"]
+    assert set(stored.skipped_rows.values_list("model", "source_pk", "reason")) == EXPECTED_SKIPPED
+    after = all_row_counts()
+    assert after.pop("importer.ImportSkippedRow") == len(EXPECTED_SKIPPED)
+    before.pop("importer.ImportSkippedRow")
+    assert after == before
+
+
+def test_a_queued_dry_run_that_fails_empties_its_token(local_owners):
+    from importer.services import SourceError, create_run, execute
+
+    run = create_run(url=URL, options=ImportOptions(dry_run=True), token=TOKEN)
+    with pytest.raises(SourceError):
+        execute(run, token=run.token, source=FailingSource())
+    stored = ImportRun.objects.get(pk=run.pk)
+    assert stored.state == ImportRun.State.FAILED
+    assert stored.token == ""
+    assert "HTTP 502" in stored.error
+    assert not ImportedRow.objects.exists()
