@@ -1,7 +1,11 @@
 """Importing a running InvenTree: the public entry points.
 
-``import_inventree`` is what the command and the background job call; ``create_run`` and
-``execute`` split it for a run that is queued first and executed later.
+``import_inventree`` is what the command calls: it resumes the unfinished run of the same
+source and options, or starts one. ``create_run`` and ``execute`` split that for a run that
+is queued first (with its token) and executed later by a background job.
+
+``progress(step_title, done, total)`` is called after each page of rows is written
+("Companies", "Return orders", ...; ``total`` is None when the source does not say).
 """
 
 from django.db import transaction
@@ -33,22 +37,18 @@ __all__ = [
 ]
 
 
-def _open_source(url: str, token: str):
-    return InvenTreeSource(url, token)
-
-
 def execute(run: ImportRun, *, token: str, progress: Progress | None = None, source=None):
     """Run or resume ``run`` and return its ``ImportReport``.
 
     ``source`` is the object pages are read from (an ``InvenTreeSource`` for ``run.url`` by
-    default). A dry run writes inside one transaction that is rolled back, run included, so
-    its counts are exactly what a real run would do and nothing stays. Raises
+    default). A dry run writes inside one transaction that is rolled back, so its counts are
+    exactly what a real run would do; only the run's own outcome is kept on it. Raises
     ``SourceError`` (the token never in its message) when the source cannot be read; the
     run is then left failed (or interrupted), with the token emptied, to be resumed.
     """
     opened = source is None
     if opened:
-        source = _open_source(run.url, token)
+        source = InvenTreeSource(run.url, token)
     try:
         if opened:
             try:
