@@ -78,11 +78,15 @@ def _order_children(engine, row: dict) -> tuple[list[dict], list[dict]]:
 
 
 def _with_details(engine, row: dict) -> dict:
-    """InvenTree's list rows lack metadata; the order's metadata endpoint has it."""
-    if "metadata" in row:
-        return row
-    answer = engine.source.detail(f"order/ro/{row['pk']}/metadata/")
-    return {**row, "metadata": (answer or {}).get("metadata")}
+    """What the list row lacks, from the order's own endpoints: InvenTree's list rows have no
+    metadata (its metadata endpoint does), and some servers leave the notes to the detail."""
+    if "notes" not in row:
+        detail = engine.source.detail(f"order/ro/{row['pk']}/") or {}
+        row = {**row, "notes": detail.get("notes")}
+    if "metadata" not in row:
+        answer = engine.source.detail(f"order/ro/{row['pk']}/metadata/")
+        row = {**row, "metadata": (answer or {}).get("metadata")}
+    return row
 
 
 def _ensure_stock_items(engine, lines: list[dict]) -> tuple[dict[int, str], dict[int, tuple]]:

@@ -649,3 +649,13 @@ def test_a_queued_dry_run_that_fails_empties_its_token(local_owners):
     assert stored.token == ""
     assert "HTTP 502" in stored.error
     assert not ImportedRow.objects.exists()
+
+
+def test_notes_missing_from_the_list_rows_are_read_from_the_order(local_owners):
+    source = FakeSource()
+    order = source.lists["order/ro/"][0]
+    source.details["order/ro/"] = [dict(order)]
+    del order["notes"]
+    run_import(source)
+    assert ("order/ro/101/", {}) in source.requests
+    assert ReturnOrder.objects.get(reference="RMA-0041").notes == "Customer dropped it once"
