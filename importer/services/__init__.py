@@ -1,12 +1,16 @@
 """Importing a running InvenTree: the public entry points.
 
-``import_inventree`` is what the command and the background job call; ``create_run`` and
-``execute`` split it for a run that is queued first and executed later.
+``import_inventree`` is what the command calls: it resumes the unfinished run of the same
+source and options, or starts one. ``create_run`` and ``execute`` split that for a run that
+is queued first (with its token) and executed later by a background job.
+
+``progress(step_title, done, total)`` is called after each page of rows is written
+("Companies", "Return orders", ...; ``total`` is None when the source does not say).
 """
 
 from django.db import transaction
 
-from importer.models import ImportRun
+from importer.models import ImportRun, ImportSkippedRow
 from importer.services.client import InvenTreeSource, SourceError, scrub
 from importer.services.engine import Interrupted, Progress, execute_run
 from importer.services.runs import (
@@ -33,22 +37,18 @@ __all__ = [
 ]
 
 
-def _open_source(url: str, token: str):
-    return InvenTreeSource(url, token)
-
-
 def execute(run: ImportRun, *, token: str, progress: Progress | None = None, source=None):
     """Run or resume ``run`` and return its ``ImportReport``.
 
     ``source`` is the object pages are read from (an ``InvenTreeSource`` for ``run.url`` by
-    default). A dry run writes inside one transaction that is rolled back, run included, so
-    its counts are exactly what a real run would do and nothing stays. Raises
+    default). A dry run writes inside one transaction that is rolled back, so its counts are
+    exactly what a real run would do; only the run's own outcome is kept on it. Raises
     ``SourceError`` (the token never in its message) when the source cannot be read; the
     run is then left failed (or interrupted), with the token emptied, to be resumed.
     """
     opened = source is None
     if opened:
-        source = _open_source(run.url, token)
+        source = InvenTreeSource(run.url, token)
     try:
         if opened:
             try:
@@ -57,14 +57,41 @@ def execute(run: ImportRun, *, token: str, progress: Progress | None = None, sou
                 _fail(run, str(exc), token)
                 raise
         if run.dry_run:
-            with transaction.atomic():
-                report = execute_run(run, source, token=token, progress=progress)
-                transaction.set_rollback(True)
-            return report
+            return _dry_run(run, source, token=token, progress=progress)
         return execute_run(run, source, token=token, progress=progress)
     finally:
         if opened:
             source.close()
+
+
+def _dry_run(run: ImportRun, source, *, token: str, progress) -> ImportReport:
+    """The import in a transaction that is rolled back; then only the run's own outcome
+    (state, counts, skipped rows, the token emptied) is recorded on it, so a dry run queued
+    from the settings page can show what a real run would do. ``import_inventree`` creates
+    its dry run inside a transaction of its own, so that one leaves nothing at all."""
+    report = None
+    try:
+        with transaction.atomic():
+            report = execute_run(run, source, token=token, progress=progress)
+            transaction.set_rollback(True)
+    finally:
+        # The rollback took the run's changes with it; its fields in memory say how it ended.
+        run.token = ""
+        ImportRun.objects.filter(pk=run.pk).update(
+            state=run.state,
+            started=run.started,
+            finished=run.finished,
+            error=run.error,
+            token="",
+            counts=report.counts if report is not None else run.counts,
+            unmatched_owners=report.unmatched_owners if report is not None else [],
+        )
+        if report is not None:
+            ImportSkippedRow.objects.bulk_create(
+                ImportSkippedRow(run=run, model=model, source_pk=pk, reason=reason)
+                for model, pk, reason in report.skipped
+            )
+    return report
 
 
 def _fail(run: ImportRun, message: str, token: str) -> None:
@@ -74,8 +101,7 @@ def _fail(run: ImportRun, message: str, token: str) -> None:
     run.error = scrub(message, token)
     run.token = ""
     run.finished = timezone.now()
-    if not run.dry_run:
-        run.save(update_fields=["state", "error", "token", "finished"])
+    run.save(update_fields=["state", "error", "token", "finished"])
 
 
 def import_inventree(

@@ -344,8 +344,8 @@ class Engine:
         for row in rows:
             self.write_row(label, row, mapper, save, instances, exclude)
 
-    def write_row(self, label, row, mapper, save, instances, exclude) -> int | None:
-        """Write one row; its Boomerang pk, or None when it was skipped."""
+    def write_row(self, label, row, mapper, save, instances, exclude) -> models.Model | None:
+        """Write one row; its Boomerang row, or None when it was skipped."""
         model = MODELS[label]
         source_pk = int(row["pk"])
         try:
@@ -363,7 +363,7 @@ class Engine:
         changed = _assign(obj, values)
         if not changed:
             self.count(label, "unchanged")
-            return obj.pk
+            return obj
         try:
             with transaction.atomic():
                 obj.full_clean(exclude=exclude)
@@ -382,7 +382,7 @@ class Engine:
             self.count(label, "created")
         else:
             self.count(label, "updated")
-        return obj.pk
+        return obj
 
     # -- one writer per step ---------------------------------------------------------------
 

@@ -78,38 +78,46 @@ def _order_children(engine, row: dict) -> tuple[list[dict], list[dict]]:
 
 
 def _with_details(engine, row: dict) -> dict:
-    """InvenTree's list rows lack metadata; the order's metadata endpoint has it."""
-    if "metadata" in row:
-        return row
-    answer = engine.source.detail(f"order/ro/{row['pk']}/metadata/")
-    return {**row, "metadata": (answer or {}).get("metadata")}
+    """What the list row lacks, from the order's own endpoints: InvenTree's list rows have no
+    metadata (its metadata endpoint does), and some servers leave the notes to the detail."""
+    if "notes" not in row:
+        detail = engine.source.detail(f"order/ro/{row['pk']}/") or {}
+        row = {**row, "notes": detail.get("notes")}
+    if "metadata" not in row:
+        answer = engine.source.detail(f"order/ro/{row['pk']}/metadata/")
+        row = {**row, "metadata": (answer or {}).get("metadata")}
+    return row
 
 
-def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
+def _ensure_stock_items(engine, lines: list[dict]) -> tuple[dict[int, str], dict[int, tuple]]:
     """Import the stock items lines name that are not imported yet (an unserialized item a
-    line refers to); answers why each item that could not be imported was not."""
+    line refers to). Answers why each item that could not be imported was not (by source
+    pk), and the quantity and serial of each local item (by Boomerang pk)."""
     wanted = {pk_of(line.get("item")) for line in lines} - {None}
     known = engine.load_targets(STOCK_ITEM, wanted)
+    local = {known[pk]: pk for pk in wanted if pk in known}
+    items = (
+        {
+            pk: (quantity, serial)
+            for pk, quantity, serial in StockItem.objects.filter(pk__in=local).values_list(
+                "pk", "quantity", "serial"
+            )
+        }
+        if local
+        else {}
+    )
     # Serialized items came with the stock step; the others only ever come this way, so
     # they are read again, to be updated like every other row.
-    local = {known[pk]: pk for pk in wanted if pk in known}
-    unserialized = (
-        set(
-            StockItem.objects.filter(pk__in=local, serial__isnull=True).values_list("pk", flat=True)
-        )
-        if local
-        else set()
-    )
-    to_read = (wanted - set(known)) | {local[pk] for pk in unserialized}
+    unserialized = {local[pk] for pk, (_quantity, serial) in items.items() if not serial}
     missing: dict[int, str] = {}
-    for pk in sorted(to_read):
+    for pk in sorted((wanted - set(known)) | unserialized):
         row = engine.source.detail(f"stock/{pk}/")
         if row is None:
             missing[pk] = f"item: stock item {pk} is not on the source"
             continue
         engine.prepare_stock([row])
         before = len(engine.page_skips)
-        target = engine.write_row(
+        item = engine.write_row(
             STOCK_ITEM,
             row,
             lambda r: mapping.map_stock_item(r, engine.refs),
@@ -117,7 +125,7 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
             StockItem.objects.in_bulk([known[pk]]) if pk in known else {},
             _relation_names(StockItem),
         )
-        if target is None:
+        if item is None:
             # Reported once, on the line: the item's own skip (if it is a serialized item,
             # already reported by the stock step) is not repeated.
             reason = ""
@@ -125,7 +133,9 @@ def _ensure_stock_items(engine, lines: list[dict]) -> dict[int, str]:
                 reason = engine.page_skips.pop().reason
                 engine.count(STOCK_ITEM, "skipped", -1)
             missing[pk] = f"item: stock item {pk} was skipped ({reason})"
-    return missing
+        else:
+            items[item.pk] = (item.quantity, item.serial)
+    return missing, items
 
 
 def write_order_page(engine, rows: list[dict]) -> None:
@@ -134,7 +144,7 @@ def write_order_page(engine, rows: list[dict]) -> None:
     all_lines = [line for lines, _extra in children.values() for line in lines]
     all_extra = [extra for _lines, extras in children.values() for extra in extras]
 
-    missing_items = _ensure_stock_items(engine, all_lines)
+    missing_items, item_facts = _ensure_stock_items(engine, all_lines)
     companies = engine.load_targets(COMPANY, [pk_of(row.get("customer")) for row in rows])
     engine.load_customers(companies.get(pk_of(row.get("customer"))) for row in rows)
     contacts = engine.load_targets(CONTACT, [pk_of(row.get("contact")) for row in rows])
@@ -223,7 +233,7 @@ def write_order_page(engine, rows: list[dict]) -> None:
             item.extra_lines.append((extra_pk, obj, extra_created, _assign(obj, extra_values)))
 
     _check_references(engine, pending)
-    pending = [item for item in pending if _validate(engine, item)]
+    pending = [item for item in pending if _validate(engine, item, item_facts)]
     for item in pending:
         _set_total(item, customer_currency)
     try:
@@ -301,12 +311,15 @@ def _drop(engine, pending: list[Pending], item: Pending, reason: str) -> None:
         _skip_order(engine, item, reason)
 
 
-def _validate(engine, item: Pending) -> bool:
+def _validate(engine, item: Pending, item_facts: dict[int, tuple]) -> bool:
     """The model's field rules on the order and its lines, and the order rules of
     ``returns.services`` (contact and address of the customer), without a query per row: the
     foreign keys were mapped from imported rows and uniqueness was checked for the page.
-    The "responsible owner required" setting is not applied: an owner that matches nobody
-    here leaves an imported order without one."""
+    A line's quantity must fit its stock item (one for a serialized item), as the line
+    services require. Not applied, because imported history breaks them legitimately: the
+    "responsible owner required" setting (an owner that matches nobody here leaves an order
+    without one), the item being the customer's (a received item is back in stock) and the
+    item being on no other open order."""
     order = item.order
     try:
         order.full_clean(
@@ -342,14 +355,26 @@ def _validate(engine, item: Pending) -> bool:
                     validate_unique=False,
                     validate_constraints=False,
                 )
-                if label == LINE and obj.quantity <= 0:
-                    raise ValidationError({"quantity": _("Quantity must be greater than zero")})
+                if label == LINE:
+                    _check_line_quantity(obj, item_facts.get(obj.item_id))
             except ValidationError as exc:
                 item.skips.append((label, pk, _validation_reason(exc)))
                 continue
             kept.append(entry)
         setattr(item, collection, kept)
     return True
+
+
+def _check_line_quantity(line: ReturnOrderLineItem, facts: tuple | None) -> None:
+    if line.quantity <= 0:
+        raise ValidationError({"quantity": _("Return quantity must be greater than zero")})
+    if facts is None:
+        return
+    quantity, serial = facts
+    if serial and line.quantity != 1:
+        raise ValidationError({"quantity": _("Invalid quantity for serialized stock item")})
+    if line.quantity > quantity:
+        raise ValidationError({"quantity": _("Return quantity exceeds stock quantity")})
 
 
 def _set_total(item: Pending, customer_currency: dict[int, str]) -> None:

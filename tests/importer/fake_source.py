@@ -45,6 +45,8 @@ class FakeSource:
         self.stock_details = sample("stock-detail.json")
         self.metadata = sample("order-ro-metadata.json")
         self.fail_after_orders = fail_after_orders
+        # Rows the detail endpoints answer where they differ from the list rows.
+        self.details: dict[str, list[dict]] = {}
         self.orders_read = 0
         self.requests: list[tuple[str, dict]] = []
 
@@ -82,6 +84,11 @@ class FakeSource:
             return copy.deepcopy(row)
         if parts[:2] == ["order", "ro"] and parts[-1] == "metadata":
             return copy.deepcopy(self.metadata.get(parts[2]))
+        if parts[:2] == ["order", "ro"] and len(parts) == 3:
+            row = next(
+                (r for r in self.details.get("order/ro/", []) if str(r["pk"]) == parts[2]), None
+            )
+            return copy.deepcopy(row)
         return None
 
     def download(self, url):
