@@ -79,30 +79,6 @@ def _steps(run) -> list[str]:
     return [step.title for step in STEPS if not step.option or options.get(step.option)]
 
 
-def _keep_dry_run_report(run, report) -> None:
-    """A dry run rolls back everything it wrote, its run's state included: the page's run
-    keeps what it found (counts, unmatched owners, skipped rows) so the page can show it."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from importer.models import ImportRun, ImportSkippedRow
-
-    with transaction.atomic():
-        ImportRun.objects.filter(pk=run.pk).update(
-            state=ImportRun.State.SUCCEEDED,
-            counts=report.counts,
-            unmatched_owners=list(report.unmatched_owners),
-            error="",
-            started=run.started or timezone.now(),
-            finished=timezone.now(),
-        )
-        ImportSkippedRow.objects.filter(run_id=run.pk).delete()
-        ImportSkippedRow.objects.bulk_create(
-            ImportSkippedRow(run_id=run.pk, model=model, source_pk=source_pk, reason=reason)
-            for model, source_pk, reason in report.skipped
-        )
-
-
 def run_import(job, progress) -> None:
     from django.utils import timezone
 
@@ -120,17 +96,12 @@ def run_import(job, progress) -> None:
             raise ImportFailed(error)
         tracker = StepProgress(progress, _steps(run))
         try:
+            # A dry run records its own outcome on the run (its writes are rolled back).
             report = services.execute(run, token=token, progress=tracker)
         except Exception as exc:
-            error = services.scrub(str(exc) or type(exc).__name__, token)
-            if run.dry_run:  # rolled back with the rest: say here how it ended
-                ImportRun.objects.filter(pk=run.pk).update(
-                    state=ImportRun.State.FAILED, error=error, finished=timezone.now()
-                )
             # The job records and logs this message: never the token, whatever failed.
+            error = services.scrub(str(exc) or type(exc).__name__, token)
             raise ImportFailed(error) from None
-        if run.dry_run:
-            _keep_dry_run_report(run, report)
     finally:
         # Whatever happened: the token is not kept once the run has stopped.
         ImportRun.objects.filter(pk=run.pk).exclude(token="").update(token="")
