@@ -16,6 +16,7 @@ importing.
 import csv
 import io
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -204,8 +205,11 @@ def test_the_command_imports_every_model_as_the_source_holds_it(source, owners, 
         assert ImportedRow.objects.filter(model=label).count() == len(wanted[name]), label
     assert_skipped_reported(skipped, source)
     assert ImportSkippedRow.objects.filter(run=run).count() == len(skipped)
-    # The table of counts and the unmatched owner are in the output.
-    assert "companies.company" in out or "Compan" in out
+    # The table of counts (each model with its number created), the unmatched owner and
+    # where the CSV went are in the output.
+    for name in MAPPED:
+        created = len(wanted[name])
+        assert re.search(rf"{re.escape(LABELS[name])}\W+{created}\b", out), (name, out)
     assert source_data.UNMATCHED_USER in out
     assert run.unmatched_owners == [source_data.UNMATCHED_USER]
     assert str(tmp_path / "skipped.csv") in out
