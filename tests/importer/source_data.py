@@ -469,13 +469,15 @@ def _date(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
+def snapshot(*, tracking: bool = True, attachments: bool = True, deltas: bool = False) -> dict:
     """Every imported model's rows, keyed by what identifies them on both servers (names,
     paths, serials, references), with the fields the import carries over. Metadata is
     compared where the issue asks for it: on return orders (InvenTree's list rows carry none,
     so companies and parts would cost a request each).
 
     Stock items are those the import copies: serialized ones and any a line refers to.
+    ``deltas``: also what each tracking entry's deltas name (an order by reference, a location
+    by path, a customer by name), which must be this database's rows, not the source's pks.
     """
     from common.models import Attachment
     from companies.models import Address, Company, Contact
@@ -583,6 +585,8 @@ def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
                 [t.tracking_type, t.notes or "", t.date.replace(microsecond=0).isoformat()]
             )
         data["tracking"] = {key: sorted(value) for key, value in entries.items()}
+    if tracking and deltas:
+        data["trackingdeltas"] = _tracking_deltas(items)
     data["projectcode"] = {
         p.code: {"description": p.description, "responsible": _owner_name(p.responsible)}
         for p in ProjectCode.objects.select_related("responsible")
@@ -644,6 +648,31 @@ def snapshot(*, tracking: bool = True, attachments: bool = True) -> dict:
     return data
 
 
+def _tracking_deltas(items) -> dict:
+    from companies.models import Company
+    from returns.models import ReturnOrder
+    from stock.models import StockItemTracking, StockLocation
+
+    orders = dict(ReturnOrder.objects.values_list("pk", "reference"))
+    locations = dict(StockLocation.objects.values_list("pk", "pathstring"))
+    companies = dict(Company.objects.values_list("pk", "name"))
+    named: dict[str, list] = {}
+    tracking = StockItemTracking.objects.filter(item__in=items).select_related("item__part")
+    for t in tracking:
+        d = t.deltas or {}
+        if not {"returnorder", "location", "customer"} & set(d):
+            continue
+        named.setdefault(f"{t.item.part.name}|{t.item.serial}", []).append(
+            [
+                t.tracking_type,
+                orders.get(d.get("returnorder"), d.get("returnorder")),
+                locations.get(d.get("location"), d.get("location")),
+                companies.get(d.get("customer"), d.get("customer")),
+            ]
+        )
+    return {key: sorted(value, key=repr) for key, value in named.items()}
+
+
 def _file_digest(attachment) -> str | None:
     if not attachment.attachment:
         return None
@@ -675,7 +704,7 @@ def main(argv: list[str] | None = None) -> None:
         call_command("migrate", "--no-input", verbosity=0)
         with transaction.atomic():
             result = _fill()
-    result["snapshot"] = snapshot()
+    result["snapshot"] = snapshot(deltas=True)
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True))
 
 

@@ -69,18 +69,22 @@ def owners(transactional_db):
     return alice, desk
 
 
-def expected(source, *, tracking: bool = True, attachments: bool = True) -> dict:
+def expected(
+    source, *, tracking: bool = True, attachments: bool = True, deltas: bool = False
+) -> dict:
     """What the target must hold after importing ``source``: its snapshot without the
     skipped rows, the lines of skipped orders, and the owners with no namesake here."""
-    data = {
-        name: dict(rows)
-        for name, rows in source.snapshot.items()
-        if (name != "tracking" or tracking) and (name != "attachment" or attachments)
+    left_out = {
+        "tracking": not tracking,
+        "attachment": not attachments,
+        "trackingdeltas": not (tracking and deltas),
     }
+    data = {name: dict(rows) for name, rows in source.snapshot.items() if not left_out.get(name)}
     for skip in source.skipped:
         data[skip["model"]].pop(skip["key"], None)
         if skip["model"] == "stockitem":
             data.get("tracking", {}).pop(skip["key"], None)
+            data.get("trackingdeltas", {}).pop(skip["key"], None)
         if skip["model"] == "returnorder":
             for key in [k for k in data["returnorderlineitem"] if k.startswith(skip["key"] + "|")]:
                 del data["returnorderlineitem"][key]
@@ -289,6 +293,24 @@ def test_the_tracking_of_an_unserialized_item_a_line_names_comes_with_the_first_
     assert {key: have.get(key) for key in wanted} == wanted
     second = services.import_inventree(url=source.url, token=source.token, options=options)
     assert second.counts[LABELS["tracking"]]["created"] == 0
+
+
+def test_tracking_deltas_name_the_imported_rows(source, owners):
+    """A tracking entry's deltas name an order, a location or a customer by pk: after the
+    import they must be the target's rows (the same reference, path, name), not whatever
+    row here has the source's pk."""
+    services.import_inventree(
+        url=source.url, token=source.token, options=services.ImportOptions(tracking=True)
+    )
+    wanted = {
+        key: value
+        for key, value in expected(source, deltas=True)["trackingdeltas"].items()
+        if not key.endswith(UNSERIALIZED)  # see the test above
+    }
+    assert any(row[1] for rows in wanted.values() for row in rows), "no order in any deltas"
+    have = source_data.snapshot(attachments=False, deltas=True)["trackingdeltas"]
+
+    assert {key: have.get(key) for key in wanted} == wanted
 
 
 # -- running it again ---------------------------------------------------------------------------
