@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "returns",
     "webhooks",
     "portal",
+    "importer",
 ]
 
 MIDDLEWARE = [

@@ -63,6 +63,7 @@ urlpatterns = [
     path("stock/<int:pk>/", views.stock_item_detail, name="stock-item-detail"),
     path("settings/webhooks/", include("webhooks.urls")),
     path("settings/portal/", include("portal.settings_urls")),
+    path("settings/import/", include("importer.urls")),
     path("jobs/", include("jobs.urls")),
     path("api/", include(api_urlpatterns)),
     path(

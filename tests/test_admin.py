@@ -16,6 +16,7 @@ from common.exchange import set_rate
 from common.services import attachment_create
 from companies import services as company_services
 from companies.models import Address
+from importer.models import ImportRun, ImportSkippedRow, ImportSource
 from jobs.models import Job, OutgoingMail
 from portal import services as portal_services
 from portal.models import PortalSession, secret_hash
@@ -121,6 +122,12 @@ def build(n: int, user) -> None:
         )
         # A webhook subscription with an event delivered to it.
         WebhookDeliveryFactory(subscription__owner=user)
+        # An InvenTree import run by the user, from its own source, with a skipped row.
+        source = ImportSource.objects.create(url=f"https://inventree-{n}-{i}.example.com")
+        run = ImportRun.objects.create(source=source, url=source.url, user=user)
+        ImportSkippedRow.objects.create(
+            run=run, model="returns.returnorder", source_pk=i, reason="customer: missing"
+        )
 
 
 def changelist_queries(client, model_admin) -> int:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 SIZES = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 # Pages that answer with a file, not HTML.
-DOWNLOADS = {"returns:export"}
+DOWNLOADS = {"returns:export", "importer:skipped-csv"}
 
 
 def _world(scenario):
@@ -94,8 +94,40 @@ def _requested_order(scenario):
     return requested
 
 
+def _import_run(scenario) -> None:
+    """A finished InvenTree import with counts, an unmatched owner and skipped rows, so the
+    import page shows its run list at its fullest."""
+    from importer import services as import_services
+    from importer.jobs import KIND
+    from importer.models import ImportRun, ImportSkippedRow
+
+    run = import_services.create_run(
+        url="https://inventree.example.com",
+        options=import_services.ImportOptions(tracking=True),
+        user=scenario.user,
+    )
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=ImportRun.State.SUCCEEDED,
+        counts={
+            "companies.company": {"created": 12, "updated": 0, "unchanged": 0, "skipped": 1},
+            "returns.returnorderlineitem": {
+                "created": 240,
+                "updated": 3,
+                "unchanged": 1,
+                "skipped": 2,
+            },
+        },
+        unmatched_owners=["ghost"],
+    )
+    ImportSkippedRow.objects.create(run=run, model="stock.stockitem", source_pk=4, reason="x")
+    Job.objects.create(
+        kind=KIND, user=scenario.user, params={"run": run.pk}, state=Job.State.SUCCEEDED
+    )
+
+
 def _page_urls(scenario, order, received, waiting, extra) -> list[tuple[str, str]]:
     requested = _requested_order(scenario)
+    _import_run(scenario)
     # A subscription with a delivery, so its page shows the log and its Redeliver button.
     hook = WebhookDeliveryFactory(response_status=503, state="retrying").subscription
     special = {

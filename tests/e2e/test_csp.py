@@ -74,6 +74,7 @@ def test_pages_admin_browsable_api_and_docs_run_without_csp_violations(
         ("order detail", f"/returns/{order.pk}/", order.reference),
         ("calendar", "/returns/?view=calendar", order.reference),
         ("settings", "/returns/settings/", "Enable return orders"),
+        ("import from InvenTree", "/settings/import/", "Recent imports"),
         ("admin index", "/admin/", "Site administration"),
         ("admin change form", f"/admin/companies/company/{scenario.customer.pk}/change/", "Save"),
         ("browsable API", "/api/order/ro/", "Return Order List"),

@@ -25,6 +25,7 @@ from users.roles import ACTIONS, ROLES
 
 LOGIN = "login"  # only a logged-in user
 STAFF = "staff"  # staff, not a role flag
+SUPERUSER = "superuser"  # a superuser: staff with every role flag is not enough
 
 ORDER_VIEW = ("return_order", "view")
 RESOLVE = (("return_order", "change"), ("stock", "change"))
@@ -125,6 +126,10 @@ PAGES = [
     Page("portal-staff:settings", ("POST",), (("return_order", "change"),)),
     # The wording of the customer e-mails: a site setting, for staff.
     Page("portal-settings:emails", ("GET", "POST"), (STAFF,)),
+    # Importing from InvenTree writes every kind of row: superusers only. An empty post is
+    # refused with the form's errors (400), not a 403.
+    Page("importer:import", ("GET", "POST"), (SUPERUSER,)),
+    Page("importer:skipped-csv", ("GET",), (SUPERUSER,)),
 ]
 
 CASES = [(page, method) for page in PAGES for method in page.methods]
@@ -168,6 +173,13 @@ def _every_flag() -> dict[str, set[str]]:
 
 
 def _url(page: Page) -> str:
+    if page.name == "importer:skipped-csv":
+        from importer import services as import_services
+
+        run = import_services.create_run(
+            url="https://inventree.example.com", options=import_services.ImportOptions()
+        )
+        return reverse(page.name, kwargs={"pk": run.pk})
     if page.name == "webhooks:redeliver":
         delivery = WebhookDeliveryFactory()
         return reverse(
@@ -238,6 +250,11 @@ def _expectations(page: Page) -> list[tuple[str, User, bool]]:
     """(who, user, allowed): the denied ones first, the allowed one last (it may delete)."""
     if page.needs == (LOGIN,):
         return [("no role at all", _user(), True)]
+    if page.needs == (SUPERUSER,):
+        return [
+            ("staff with every role flag, not superuser", _user(_every_flag(), staff=True), False),
+            ("superuser", factories.UserFactory(password=None, is_superuser=True), True),
+        ]
     if page.needs == (STAFF,):
         return [
             ("every role flag, not staff", _user(_every_flag()), False),

@@ -86,6 +86,9 @@ COMPANY_LIST_QUERIES = BASE + 3
 STOCK_LIST_QUERIES = BASE + 3
 # The assign page: the chosen customer, the customer choices and the assignable items.
 STOCK_ASSIGN_QUERIES = BASE + 3
+# The InvenTree import page (a superuser's): the count of runs, the page of runs (with their
+# users and skipped-row counts) and their jobs.
+IMPORT_QUERIES = BASE + 3
 
 
 def order_with_everything(
@@ -355,6 +358,35 @@ def test_stock_assign_page_queries_are_fixed(clerk, django_assert_num_queries, r
         response = clerk.get(f"/stock/assign/?customer={customer.pk}")
     assert response.status_code == 200
     assert response.content.decode().count('name="items"') == rows
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_import_page_queries_are_fixed(django_assert_num_queries, rows):
+    from django.test import Client
+
+    from importer import services as import_services
+    from importer.jobs import KIND
+    from importer.models import ImportSkippedRow
+    from jobs.models import Job
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    for n in range(rows):
+        run = import_services.create_run(
+            url=f"https://inventree{n}.example.com",
+            options=import_services.ImportOptions(),
+            user=UserFactory(),
+        )
+        run.counts = {"companies.company": {"created": n, "updated": 0}}
+        run.unmatched_owners = ["ghost"]
+        run.save()
+        ImportSkippedRow.objects.create(run=run, model="stock.stockitem", source_pk=n, reason="x")
+        Job.objects.create(kind=KIND, user=admin, params={"run": run.pk})
+    client = Client()
+    client.force_login(admin)
+    with django_assert_num_queries(IMPORT_QUERIES):
+        response = client.get("/settings/import/")
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/jobs/') == min(rows, 10)
 
 
 def test_a_request_sees_a_setting_changed_by_an_earlier_one(enabled, clerk, set_setting):

@@ -168,6 +168,21 @@ def _line_resolution():
     return line.resolutions.get()
 
 
+def _import_run():
+    from importer.models import ImportRun, ImportSource
+
+    source = ImportSource.objects.get_or_create(url="https://inventree.example.com")[0]
+    return ImportRun.objects.create(source=source, url=source.url, token="never-shown")
+
+
+def _import_skipped_row():
+    from importer.models import ImportSkippedRow
+
+    return ImportSkippedRow.objects.create(
+        run=_import_run(), model="returns.returnorder", source_pk=7, reason="no customer"
+    )
+
+
 # Admin models without a factory in the permission matrix (no API URL names them).
 ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "returns.returnorderlineresolution": _line_resolution,
@@ -190,6 +205,9 @@ ADMIN_FACTORIES: dict[str, Callable[[], models.Model]] = {
     "portal.portaldomain": lambda: _portal_row("domain"),
     "portal.portalsigninlink": lambda: _portal_row("link"),
     "portal.portalsession": lambda: _portal_row("session"),
+    "importer.importsource": lambda: _import_run().source,
+    "importer.importrun": _import_run,
+    "importer.importskippedrow": _import_skipped_row,
 }
 
 
@@ -405,6 +423,7 @@ PAGE_PARAMETERS: dict[str, Callable[[], dict]] = {
         for name in ("invite", "revoke")
     },
     "portal-staff:settings": lambda: {"pk": factories.CustomerFactory().pk},
+    "importer:skipped-csv": lambda: {"pk": _import_skipped_row().run_id},
     "webhooks:redeliver": lambda: {
         "pk": (delivery := webhook_factories.WebhookDeliveryFactory()).subscription_id,
         "delivery_pk": delivery.pk,
