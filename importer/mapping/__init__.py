@@ -16,6 +16,7 @@ from importer.mapping.orders import (
     map_project_code,
 )
 from importer.mapping.stock import (
+    delta_references,
     map_category,
     map_location,
     map_part,
@@ -28,6 +29,7 @@ __all__ = [
     "OwnerMatch",
     "Refs",
     "Skip",
+    "delta_references",
     "map_address",
     "map_attachment",
     "map_category",

@@ -23,6 +23,49 @@ PART = "stock.part"
 STOCK_ITEM = "stock.stockitem"
 TRACKING = "stock.stockitemtracking"
 USER = "auth.user"
+ORDER = "returns.returnorder"  # as importer.mapping.orders names it
+
+# Deltas that name another row by its pk, and the model of that row. After an import they name
+# the row imported from it; a row that was not imported is dropped from the deltas rather than
+# left pointing at whatever row here has the source's pk.
+DELTA_REFERENCES = {
+    "location": LOCATION,
+    "customer": COMPANY,
+    "returnorder": ORDER,
+    "stockitem": STOCK_ITEM,
+    "replaces": STOCK_ITEM,
+    "part": PART,
+}
+# Deltas naming rows of InvenTree models Boomerang does not have: nothing here they could name.
+SOURCE_ONLY_REFERENCES = ("salesorder", "purchaseorder", "buildorder")
+
+
+def delta_references(deltas) -> list[tuple[str, int]]:
+    """(model label, source pk) of every row the deltas name, for loading them in one go."""
+    if not isinstance(deltas, dict):
+        return []
+    named = []
+    for key, model in DELTA_REFERENCES.items():
+        source_pk = pk_of(deltas.get(key))
+        if source_pk is not None:
+            named.append((model, source_pk))
+    return named
+
+
+def map_deltas(deltas, refs: Refs) -> dict:
+    if not isinstance(deltas, dict):
+        return {}
+    mapped = {}
+    for key, value in deltas.items():
+        if key in SOURCE_ONLY_REFERENCES:
+            continue
+        if key in DELTA_REFERENCES:
+            target = refs.optional(DELTA_REFERENCES[key], pk_of(value))
+            if target is None:
+                continue
+            value = target
+        mapped[key] = value
+    return mapped
 
 
 def _tree_parent(row: Mapping, refs: Refs, model: str) -> int | None:
@@ -114,12 +157,11 @@ def map_tracking(row: Mapping, refs: Refs) -> dict:
         raise Skip(f"tracking_type: {code!r} is not a code") from None
     if code not in StockHistoryCode.values:
         raise Skip(f"tracking_type: {code} has no Boomerang equivalent")
-    deltas = row.get("deltas")
     return {
         "item_id": refs.required(STOCK_ITEM, pk_of(row.get("item")), "stock item"),
         "date": _required_moment(row),
         "tracking_type": code,
         "notes": text(row, "notes", null=True),
         "user_id": refs.optional(USER, pk_of(row.get("user"))),
-        "deltas": deltas if isinstance(deltas, dict) else {},
+        "deltas": map_deltas(row.get("deltas"), refs),
     }

@@ -69,12 +69,30 @@ STEPS = [
     Step("categories", "Part categories", CATEGORY, "part/category/", {}),
     Step("parts", "Parts", PART, "part/", {}),
     Step("stock", "Stock items", STOCK_ITEM, "stock/", {"serialized": "true"}),
-    Step("tracking", "Stock tracking", TRACKING, "stock/track/", {}, option="tracking"),
     Step("project_codes", "Project codes", PROJECT_CODE, "project-code/", {}),
     Step("orders", "Return orders", ORDER, "order/ro/", {}),
+    # After the orders: their lines bring in unserialized items, whose history comes too, and
+    # the deltas name orders by pk.
+    Step("tracking", "Stock tracking", TRACKING, "stock/track/", {}, option="tracking"),
 ]
-# The counts list these in this order; lines and extra lines come with their orders.
-MODEL_ORDER = [step.label for step in STEPS] + [LINE, EXTRA_LINE, ATTACHMENT]
+# The counts list these in this order (tracking beside its stock items, though its step runs
+# last); lines and extra lines come with their orders.
+MODEL_ORDER = [
+    COMPANY,
+    CONTACT,
+    ADDRESS,
+    LOCATION,
+    CATEGORY,
+    PART,
+    STOCK_ITEM,
+    TRACKING,
+    PROJECT_CODE,
+    ORDER,
+    LINE,
+    EXTRA_LINE,
+    ATTACHMENT,
+]
+assert set(MODEL_ORDER) >= {step.label for step in STEPS}
 
 MODELS: dict[str, type[models.Model]] = {
     COMPANY: Company,
@@ -454,7 +472,12 @@ class Engine:
         self.write_rows(STOCK_ITEM, rows, lambda row: mapping.map_stock_item(row, self.refs))
 
     def write_tracking(self, rows: list[dict]) -> None:
-        self.load_targets(STOCK_ITEM, [pk_of(row.get("item")) for row in rows])
+        named: dict[str, list[int]] = {STOCK_ITEM: [pk_of(row.get("item")) for row in rows]}
+        for row in rows:
+            for label, source_pk in mapping.delta_references(row.get("deltas")):
+                named.setdefault(label, []).append(source_pk)
+        for label, source_pks in named.items():
+            self.load_targets(label, source_pks)
         self.write_rows(TRACKING, rows, lambda row: mapping.map_tracking(row, self.refs))
 
     def write_project_codes(self, rows: list[dict]) -> None:

@@ -169,15 +169,39 @@ def test_unknown_status_with_a_known_custom_key_uses_the_key():
         map_stock_item({**row, "status_custom_key": 998}, stock_refs())
 
 
-def test_tracking_entry_keeps_its_date_and_deltas():
+def test_tracking_entry_keeps_its_date_and_its_deltas_name_the_imported_rows():
     values = map_tracking(
-        rows("stock-track.json")[71], refs(**{STOCK_ITEM: {61: 9}, "auth.user": {5: 42}})
+        rows("stock-track.json")[71],
+        refs(**{STOCK_ITEM: {61: 9}, "auth.user": {5: 42}, COMPANY: {1: 500}}),
     )
     assert values["item_id"] == 9
     assert values["user_id"] == 42
     assert values["tracking_type"] == 60
     assert values["date"] == datetime.datetime(2024, 4, 30, 9, 15, tzinfo=datetime.UTC)
-    assert values["deltas"] == {"customer": 1, "salesorder": 7}
+    # The customer is the company imported from source company 1; Boomerang has no sales
+    # orders, so a sales order's pk would name nothing here.
+    assert values["deltas"] == {"customer": 500}
+
+
+def test_tracking_deltas_drop_rows_that_were_not_imported_and_keep_plain_values():
+    row = {
+        **rows("stock-track.json")[72],
+        "deltas": {
+            "returnorder": 80,
+            "location": 3,
+            "stockitem": 99,
+            "quantity": 2.0,
+            "status": 65,
+            "customer_name": "Acme",
+        },
+    }
+    mapped = refs(**{STOCK_ITEM: {62: 10}, "returns.returnorder": {80: 7}, LOCATION: {}})
+    assert map_tracking(row, mapped)["deltas"] == {
+        "returnorder": 7,
+        "quantity": 2.0,
+        "status": 65,
+        "customer_name": "Acme",
+    }
 
 
 def test_owners_match_users_by_username_and_groups_by_name():
