@@ -36,6 +36,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         "unmatched_owners",
         "created",
         "started",
+        "heartbeat",
         "finished",
         "error",
         "user",

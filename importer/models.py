@@ -57,6 +57,12 @@ class ImportRun(models.Model):
     started = models.DateTimeField(_("started"), null=True, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    heartbeat = models.DateTimeField(
+        _("last active"),
+        null=True,
+        blank=True,
+        help_text=_("When a running import last wrote a page (a stale one has stopped)"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

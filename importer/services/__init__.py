@@ -11,7 +11,7 @@ is queued first (with its token) and executed later by a background job.
 from django.db import transaction
 
 from importer.models import ImportRun, ImportSkippedRow
-from importer.services.client import InvenTreeSource, SourceError, scrub
+from importer.services.client import ImportBusy, InvenTreeSource, SourceError, scrub
 from importer.services.engine import Interrupted, Progress, execute_run
 from importer.services.runs import (
     ImportOptions,
@@ -23,6 +23,7 @@ from importer.services.runs import (
 )
 
 __all__ = [
+    "ImportBusy",
     "ImportOptions",
     "ImportReport",
     "Interrupted",

@@ -21,6 +21,11 @@ class SourceError(Exception):
     """The source could not be reached, refused the token, or answered an error."""
 
 
+class ImportBusy(SourceError):
+    """Another import from the same source is running: two at once would both create rows
+    before either remembered them, and leave duplicates."""
+
+
 def scrub(text: str, token: str) -> str:
     """``text`` with every occurrence of ``token`` blanked."""
     if token and text:

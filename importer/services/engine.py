@@ -8,6 +8,7 @@ turns a second write of a source row into an update. Writes bypass the services 
 notifications or webhooks: nothing here e-mails a customer.
 """
 
+import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,8 +32,8 @@ from importer.mapping.companies import ADDRESS, COMPANY, CONTACT
 from importer.mapping.orders import ATTACHMENT, EXTRA_LINE, LINE, ORDER, PROJECT_CODE
 from importer.mapping.stock import CATEGORY, LOCATION, PART, STOCK_ITEM, TRACKING
 from importer.mapping.users import owner_kind
-from importer.models import ImportedRow, ImportRun, ImportSkippedRow
-from importer.services.client import scrub
+from importer.models import ImportedRow, ImportRun, ImportSkippedRow, ImportSource
+from importer.services.client import ImportBusy, scrub
 from importer.services.runs import ImportOptions, ImportReport, skipped_rows
 from returns.models import (
     ProjectCode,
@@ -47,6 +48,8 @@ from users.models import Owner
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+# A running import that wrote no page for this long has stopped (see ``claim``).
+STALE_AFTER = datetime.timedelta(minutes=10)
 COUNT_KEYS = ("created", "updated", "unchanged", "skipped")
 Progress = Callable[[str, int, int | None], None]
 
@@ -244,7 +247,8 @@ class Engine:
         self.run.counts = self.counts
         self.run.cursor = cursor
         self.run.unmatched_owners = sorted(set(self.run.unmatched_owners) | self.refs.unmatched)
-        self.run.save(update_fields=["counts", "cursor", "unmatched_owners"])
+        self.run.heartbeat = timezone.now()
+        self.run.save(update_fields=["counts", "cursor", "unmatched_owners", "heartbeat"])
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -523,12 +527,55 @@ def report_for(run: ImportRun, counts: dict | None = None) -> ImportReport:
     )
 
 
+def claim(run: ImportRun) -> None:
+    """Mark ``run`` running, unless an import from the same source is running already.
+
+    Claims of one source are serialised by a lock on its row. A running import beats on every
+    page it writes (``heartbeat``); one that has not beaten for ``STALE_AFTER`` stopped without
+    saying so (its process was killed), and may be resumed. A refused run is left failed with
+    the reason (unless it is the running one itself). A dry run writes nothing that stays, so
+    it is never refused and refuses nothing.
+    """
+    now = timezone.now()
+    busy = None
+    with transaction.atomic():
+        if not run.dry_run:
+            ImportSource.objects.select_for_update().filter(pk=run.source_id).first()
+            busy = (
+                ImportRun.objects.filter(
+                    source_id=run.source_id,
+                    dry_run=False,
+                    state=ImportRun.State.RUNNING,
+                    heartbeat__gte=now - STALE_AFTER,
+                )
+                .order_by("-heartbeat")
+                .first()
+            )
+        if busy is None:
+            run.state = ImportRun.State.RUNNING
+            run.started = run.started or now
+            run.heartbeat = now
+            run.error = ""
+            run.save(update_fields=["state", "started", "heartbeat", "error"])
+            return
+    message = (
+        f"Import #{busy.pk} from {busy.url} is running (last active "
+        f"{busy.heartbeat:%Y-%m-%d %H:%M:%S %Z}). Wait for it to end; if its process was "
+        f"stopped, it can be resumed {int(STALE_AFTER.total_seconds() // 60)} minutes after "
+        "it was last active."
+    )
+    if busy.pk != run.pk:
+        run.state = ImportRun.State.FAILED
+        run.error = message
+        run.token = ""
+        run.finished = now
+        run.save(update_fields=["state", "error", "token", "finished"])
+    raise ImportBusy(message)
+
+
 def execute_run(run: ImportRun, source, *, token: str, progress: Progress | None) -> ImportReport:
     """Run (or resume) ``run``. Its state, error and token are kept up to date."""
-    run.state = ImportRun.State.RUNNING
-    run.started = run.started or timezone.now()
-    run.error = ""
-    run.save(update_fields=["state", "started", "error"])
+    claim(run)
     engine = Engine(run, source, token=token, progress=progress)
     try:
         engine.execute()

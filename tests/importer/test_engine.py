@@ -7,11 +7,19 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from djmoney.money import Money
 
 from companies.models import Address, Company, Contact
 from importer.models import ImportedRow, ImportRun
-from importer.services import ImportOptions, Interrupted, import_inventree
+from importer.services import (
+    ImportBusy,
+    ImportOptions,
+    Interrupted,
+    create_run,
+    execute,
+    import_inventree,
+)
 from importer.services import engine as engine_module
 from returns.models import (
     ReturnOrder,
@@ -659,3 +667,61 @@ def test_notes_missing_from_the_list_rows_are_read_from_the_order(local_owners):
     run_import(source)
     assert ("order/ro/101/", {}) in source.requests
     assert ReturnOrder.objects.get(reference="RMA-0041").notes == "Customer dropped it once"
+
+
+# -- one import of a source at a time ----------------------------------------------------------
+
+
+def _running_run(*, minutes_ago: float) -> ImportRun:
+    """A run of the source that another process is executing (or was, until it was killed)."""
+    run = create_run(url=URL, options=OPTIONS)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=ImportRun.State.RUNNING,
+        started=timezone.now() - datetime.timedelta(minutes=minutes_ago + 1),
+        heartbeat=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+    )
+    run.refresh_from_db()
+    return run
+
+
+def test_an_import_is_refused_while_another_of_the_same_source_runs(local_owners):
+    running = _running_run(minutes_ago=1)
+    queued = create_run(url=URL, options=ImportOptions(tracking=True, attachments=True))
+
+    with pytest.raises(ImportBusy, match=f"Import #{running.pk} from {URL} is running"):
+        execute(queued, token=TOKEN, source=FakeSource())
+    # Resuming the running run itself (the command finds it unfinished) is refused too.
+    with pytest.raises(ImportBusy):
+        run_import()
+
+    assert not Company.objects.exists() and not ImportedRow.objects.exists()
+    queued.refresh_from_db()
+    assert queued.state == ImportRun.State.FAILED and "is running" in queued.error
+    assert queued.token == ""
+    running.refresh_from_db()
+    assert running.state == ImportRun.State.RUNNING  # the other one is left alone
+    # A dry run writes nothing that stays: it goes ahead.
+    assert run_import(options=ImportOptions(tracking=True, dry_run=True)).counts
+
+
+def test_a_run_whose_process_stopped_without_a_word_is_resumed_once_stale(local_owners):
+    stale = _running_run(minutes_ago=engine_module.STALE_AFTER.total_seconds() / 60 + 1)
+    report = run_import()
+    assert report.run.pk == stale.pk
+    assert report.run.state == ImportRun.State.SUCCEEDED
+    assert Company.objects.exists()
+
+
+def test_a_running_import_beats_on_every_page(local_owners, monkeypatch):
+    monkeypatch.setattr(engine_module, "PAGE_SIZE", 2)
+    beats = []
+    original = engine_module.Engine.flush
+
+    def flush(self, cursor):
+        original(self, cursor)
+        beats.append(ImportRun.objects.values_list("heartbeat", flat=True).get(pk=self.run.pk))
+
+    monkeypatch.setattr(engine_module.Engine, "flush", flush)
+    run_import()
+    assert len(beats) > 5
+    assert beats == sorted(beats) and None not in beats
