@@ -7,6 +7,7 @@ worker writes to it.
 
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -37,6 +38,24 @@ def _drop_connections() -> None:
     app.amqp._producer_pool = None
 
 
+@contextmanager
+def celery_overrides(**values):
+    """Override the Celery app's configuration for a block, then take the overrides away, so
+    the app reads Django's settings again (restoring the values read before would pin them
+    for every later test in the process, whatever those tests set)."""
+    changes = app.conf.changes
+    before = {key: changes[key] for key in values if key in changes}
+    app.conf.update(**values)
+    _drop_connections()  # none from before: the next ones use the new broker
+    try:
+        yield
+    finally:
+        for key in values:
+            changes.pop(key, None)
+        changes.update(before)
+        _drop_connections()
+
+
 @pytest.fixture
 def worker(settings):
     if not _redis_answers():
@@ -47,17 +66,11 @@ def worker(settings):
     settings.JOBS_RETRY_BACKOFF = 0.3
     settings.JOBS_MAX_ATTEMPTS = 3
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
-    _drop_connections()  # none from before: the next ones use the broker
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(app.conf.task_default_queue)
-    try:
+    with celery_overrides(broker_url=BROKER, task_always_eager=False):
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(app.conf.task_default_queue)
         with start_worker(app, perform_ping_check=False, shutdown_timeout=WAIT_SECONDS) as running:
             yield running
-    finally:
-        app.conf.update(**previous)
-        _drop_connections()
 
 
 class Ran:

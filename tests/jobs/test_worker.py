@@ -139,3 +139,17 @@ def test_the_sweep_on_the_worker_fails_a_job_whose_worker_died(ran, settings):
 
     assert job.state == Job.State.FAILED
     assert "stopped" in job.error
+
+
+def test_a_worker_test_leaves_the_app_reading_the_settings_again(settings):
+    """After a test with a worker, jobs run in process again: the app's overrides are taken
+    away rather than set to the values read before (which would pin them for later tests)."""
+    from config.celery import app
+    from tests.jobs.celery_worker import celery_overrides
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as the worker fixture sets it
+    with celery_overrides(broker_url="memory://", task_always_eager=False):
+        assert (app.conf.broker_url, app.conf.task_always_eager) == ("memory://", False)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert app.conf.task_always_eager is True
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL

@@ -22,7 +22,7 @@ from jobs import services
 from jobs.models import Job
 from reports import services as report_services
 from tests.factories import UserFactory
-from tests.jobs.celery_worker import BROKER, _redis_answers, app
+from tests.jobs.celery_worker import BROKER, _redis_answers, app, celery_overrides
 from tests.reports.factories import ReportTemplateFactory
 from tests.returns.factories import ReturnOrderFactory
 
@@ -99,17 +99,10 @@ def _print_job_killed_midway(tmp_path) -> Job:
     )
     orders = ReturnOrderFactory.create_batch(ORDERS)
     user = UserFactory(password=None, is_superuser=True, is_staff=True)
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
+    with celery_overrides(broker_url=BROKER, task_always_eager=False):
         job = report_services.report_print_start(
             template=template, items=[order.pk for order in orders], user=user
         )
-    finally:
-        app.conf.update(broker_url="", task_always_eager=True)
-        app._pool = None
-        app.amqp._producer_pool = None
     worker = _worker_process(tmp_path)
     try:
         _wait(
