@@ -118,7 +118,7 @@ class Interrupted(Exception):
     """Raised by a progress callback (or a test) to stop a run where it stands."""
 
 
-def _relation_names(model) -> list[str]:
+def relation_names(model) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if f.is_relation]
 
 
@@ -128,7 +128,7 @@ def _comparable(value):
     return value
 
 
-def _validation_reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(
             f"{name}: {' '.join(str(m) for m in messages)}"
@@ -137,7 +137,7 @@ def _validation_reason(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _assign(obj, values: dict) -> bool:
+def assign_values(obj, values: dict) -> bool:
     """Set ``values`` on ``obj``; True when something differed."""
     changed = False
     # A MoneyField's currency goes first, so the amount is read in it.
@@ -362,7 +362,7 @@ class Engine:
         instances = model.objects.in_bulk(
             [existing[int(r["pk"])] for r in rows if int(r["pk"]) in existing]
         )
-        exclude = [*_relation_names(model), *clean_exclude]
+        exclude = [*relation_names(model), *clean_exclude]
         for row in rows:
             self.write_row(label, row, mapper, save, instances, exclude)
 
@@ -382,7 +382,7 @@ class Engine:
         created = obj is None
         if created:
             obj = model()
-        changed = _assign(obj, values)
+        changed = assign_values(obj, values)
         if not changed:
             self.count(label, "unchanged")
             return obj
@@ -394,7 +394,7 @@ class Engine:
                 else:
                     obj.save()
         except ValidationError as exc:
-            self.skip(label, source_pk, _validation_reason(exc))
+            self.skip(label, source_pk, validation_reason(exc))
             return None
         except IntegrityError as exc:
             self.skip(label, source_pk, f"the database refused the row: {exc}".splitlines()[0])

@@ -27,7 +27,7 @@ from importer.mapping.companies import ADDRESS, COMPANY, CONTACT
 from importer.mapping.orders import ATTACHMENT, EXTRA_LINE, LINE, ORDER, PROJECT_CODE
 from importer.mapping.stock import STOCK_ITEM
 from importer.services.client import SourceError
-from importer.services.engine import _assign, _relation_names, _validation_reason
+from importer.services.engine import assign_values, relation_names, validation_reason
 from returns.models import (
     ReturnOrder,
     ReturnOrderExtraLine,
@@ -123,7 +123,7 @@ def _ensure_stock_items(engine, lines: list[dict]) -> tuple[dict[int, str], dict
             lambda r: mapping.map_stock_item(r, engine.refs),
             None,
             StockItem.objects.in_bulk([known[pk]]) if pk in known else {},
-            _relation_names(StockItem),
+            relation_names(StockItem),
         )
         if item is None:
             # Reported once, on the line: the item's own skip (if it is a serialized item,
@@ -184,7 +184,7 @@ def write_order_page(engine, rows: list[dict]) -> None:
         created = order is None
         if created:
             order = ReturnOrder()
-        changed = _assign(order, values)
+        changed = assign_values(order, values)
         order.reference_int = references.reference_int(pattern, order.reference)
         item = Pending(source_pk, order, [*values, *ORDER_DERIVED_FIELDS], created, changed)
         pending.append(item)
@@ -214,7 +214,7 @@ def write_order_page(engine, rows: list[dict]) -> None:
             obj = lines_by_pk.get(line_targets.get(line_pk))
             line_created = obj is None
             obj = obj or ReturnOrderLineItem()
-            item.lines.append((line_pk, obj, line_created, _assign(obj, line_values)))
+            item.lines.append((line_pk, obj, line_created, assign_values(obj, line_values)))
         for extra in extras:
             extra_pk = int(extra["pk"])
             try:
@@ -230,7 +230,8 @@ def write_order_page(engine, rows: list[dict]) -> None:
             obj = extras_by_pk.get(extra_targets.get(extra_pk))
             extra_created = obj is None
             obj = obj or ReturnOrderExtraLine()
-            item.extra_lines.append((extra_pk, obj, extra_created, _assign(obj, extra_values)))
+            extra_changed = assign_values(obj, extra_values)
+            item.extra_lines.append((extra_pk, obj, extra_created, extra_changed))
 
     _check_references(engine, pending)
     pending = [item for item in pending if _validate(engine, item, item_facts)]
@@ -323,7 +324,7 @@ def _validate(engine, item: Pending, item_facts: dict[int, tuple]) -> bool:
     order = item.order
     try:
         order.full_clean(
-            exclude=_relation_names(ReturnOrder), validate_unique=False, validate_constraints=False
+            exclude=relation_names(ReturnOrder), validate_unique=False, validate_constraints=False
         )
         errors = {}
         for label, attname, field in (
@@ -340,7 +341,7 @@ def _validate(engine, item: Pending, item_facts: dict[int, tuple]) -> bool:
         if errors:
             raise ValidationError(errors)
     except ValidationError as exc:
-        _skip_order(engine, item, _validation_reason(exc))
+        _skip_order(engine, item, validation_reason(exc))
         return False
     for collection, label, model in (
         ("lines", LINE, ReturnOrderLineItem),
@@ -351,14 +352,14 @@ def _validate(engine, item: Pending, item_facts: dict[int, tuple]) -> bool:
             pk, obj = entry[0], entry[1]
             try:
                 obj.full_clean(
-                    exclude=_relation_names(model),
+                    exclude=relation_names(model),
                     validate_unique=False,
                     validate_constraints=False,
                 )
                 if label == LINE:
                     _check_line_quantity(obj, item_facts.get(obj.item_id))
             except ValidationError as exc:
-                item.skips.append((label, pk, _validation_reason(exc)))
+                item.skips.append((label, pk, validation_reason(exc)))
                 continue
             kept.append(entry)
         setattr(item, collection, kept)
@@ -478,9 +479,9 @@ def _write_attachments(engine, item: Pending) -> None:
             continue
         attachment = existing.get(targets.get(source_pk))
         if attachment is not None:
-            changed = _assign(attachment, {"comment": values["comment"]})
+            changed = assign_values(attachment, {"comment": values["comment"]})
             if values["link"]:
-                changed = _assign(attachment, {"link": values["link"]}) or changed
+                changed = assign_values(attachment, {"link": values["link"]}) or changed
             if changed:
                 attachment.save(update_fields=["comment", "link"])
             engine.count(ATTACHMENT, "updated" if changed else "unchanged")
